@@ -1,0 +1,86 @@
+"""The websocket of an open board page: authorise, join, resync, forward bytes."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from board import live, selectors
+
+MAX_FRAME = 4096
+
+
+class BoardConsumer(AsyncWebsocketConsumer):
+    """One per open board page; receives nothing, only forwards the board's broadcasts."""
+
+    # No channel of its own: the process's hub subscribes once per board and fans out.
+    channel_layer_alias = "__no_channel_per_socket__"
+
+    board_id: int = 0
+    page: str = ""
+    user_id: int = 0
+    joined = False
+
+    async def connect(self) -> None:
+        # Refusals accept first: a close code only reaches the page on an open socket.
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.accept()
+            await self.close(code=live.CLOSE_NOT_LOGGED_IN)
+            return
+        self.board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
+        self.user_id = user.pk
+        role = await database_sync_to_async(selectors.role_of)(board_id=self.board_id, user=user)
+        if role is None:
+            await self.accept()
+            await self.close(code=live.CLOSE_FORBIDDEN)
+            return
+        page = parse_qs(self.scope.get("query_string", b"").decode()).get("page", [""])[0]
+        self.page = page if live.PAGE_ID.match(page) else ""
+        self.ready = False
+        self.pending: list[tuple[int, str]] = []
+        await self.accept()
+        hub = live.hub()
+        # Join before rendering the resync, so nothing committed in between is missed;
+        # broadcasts that arrive before the resync is sent wait in `pending`.
+        await hub.join(self.board_id, self)
+        self.joined = True
+        fresh = await hub.resync_html(self.board_id)
+        if fresh is None:
+            await self.end(live.CLOSE_BOARD_GONE, "")
+            return
+        version, html = fresh
+        await self.send(text_data=html)
+        self.ready = True
+        for later, fragment in self.pending:
+            if later > version:
+                await self.send(text_data=fragment)
+        self.pending.clear()
+
+    async def deliver(self, version: int, html: str) -> None:
+        if not self.ready:
+            self.pending.append((version, html))
+            return
+        await self.send(text_data=html)
+
+    async def end(self, code: int, html: str) -> None:
+        if html:
+            await self.send(text_data=html)
+        await self._leave()
+        await self.close(code=code)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        # The protocol defines no client messages: actions go over HTTP.
+        size = len(text_data or "") + len(bytes_data or b"")
+        await self._leave()
+        await self.close(code=live.CLOSE_TOO_BIG if size > MAX_FRAME else live.CLOSE_CLIENT_MESSAGE)
+
+    async def disconnect(self, code: int) -> None:
+        await self._leave()
+
+    async def _leave(self) -> None:
+        if self.joined:
+            self.joined = False
+            await live.hub().leave(self.board_id, self)

@@ -1,0 +1,27 @@
+"""Template filters: safe Markdown, initials for avatars."""
+
+from __future__ import annotations
+
+import markdown as md
+import nh3
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    """Markdown to HTML, then sanitised: raw HTML and script links never survive."""
+    html = md.markdown(text or "", extensions=["nl2br", "sane_lists"], output_format="html")
+    return mark_safe(nh3.clean(html, link_rel="noopener noreferrer nofollow", url_schemes={"http", "https", "mailto"}))
+
+
+@register.filter
+def initials(name: str) -> str:
+    parts = [p for p in str(name).replace("_", " ").replace(".", " ").split() if p]
+    if not parts:
+        return "?"
+    if len(parts) == 1:
+        return parts[0][:2].upper()
+    return (parts[0][0] + parts[-1][0]).upper()
