@@ -319,7 +319,9 @@ class Hub:
                 if socket.user_id != message["user"]:
                     continue
                 if message["removed"]:
-                    text = mark_safe("You were removed from this board; it no longer updates. <a href='/'>Your boards</a>")
+                    text = mark_safe(
+                        "You were removed from this board; it no longer updates. <a href='/'>Your boards</a>"
+                    )
                     await socket.end(CLOSE_FORBIDDEN, notice(text, state="ended"))
                 else:
                     await socket.end(CLOSE_ROLE_CHANGED, notice("Your role changed; reloading…", state="reload"))

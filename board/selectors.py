@@ -76,9 +76,7 @@ def board_pipelines(*, board: Board) -> list[Pipeline]:
 
 def pipelines_by_id(*, board: Board, ids: list[int]) -> list[Pipeline]:
     """Some pipelines of the board with their cards; ids of other boards are dropped."""
-    return list(
-        Pipeline.objects.filter(board=board, pk__in=ids).order_by("position", "id").prefetch_related(_cards())
-    )
+    return list(Pipeline.objects.filter(board=board, pk__in=ids).order_by("position", "id").prefetch_related(_cards()))
 
 
 def cards_by_id(*, board: Board, ids: list[int]) -> list[Card]:

@@ -256,9 +256,7 @@ def pipeline_move(*, pipeline: Pipeline, position: int, actor: User | None = Non
 
 
 @transaction.atomic
-def card_create(
-    *, pipeline: Pipeline, title: str, description: str = "", actor: User | None = None
-) -> Card:
+def card_create(*, pipeline: Pipeline, title: str, description: str = "", actor: User | None = None) -> Card:
     """Add a card at the end of a pipeline."""
     title = clean_title(title, field="Title")
     description = clean_description(description)
@@ -329,9 +327,7 @@ def card_delete(*, card: Card, actor: User | None = None) -> None:
 
 
 @transaction.atomic
-def pipeline_reorder(
-    *, pipeline: Pipeline, card_ids: Sequence[int], actor: User | None = None
-) -> list[int]:
+def pipeline_reorder(*, pipeline: Pipeline, card_ids: Sequence[int], actor: User | None = None) -> list[int]:
     """Apply a (possibly stale) new order of one pipeline's cards, as drag and drop posts it.
 
     Ids of cards deleted meanwhile are ignored; cards added meanwhile keep their place

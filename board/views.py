@@ -72,9 +72,7 @@ def board_page(
     board = access.board
     query = request.GET.get("q", "")[:200]
     pipelines = selectors.board_pipelines(board=board)
-    hidden = {
-        card.pk for p in pipelines for card in p.cards.all() if query and not selectors.card_matches(card, query)
-    }
+    hidden = {card.pk for p in pipelines for card in p.cards.all() if query and not selectors.card_matches(card, query)}
     context = {
         "board": board,
         "role": access.role,
@@ -355,7 +353,9 @@ def card_edit(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpRes
             )
     except services.StaleEdit as stale:
         current = stale.current
-        fresh = CardForm(initial={"title": data["title"], "description": data["description"], "version": current.version})
+        fresh = CardForm(
+            initial={"title": data["title"], "description": data["description"], "version": current.version}
+        )
         context = card_context(access, current, form=fresh, stale=current, message=stale.messages[0])
         return show_panel(request, access, "card_edit", context, status=409)
     detail = panel_html("card_detail", card_context(access, card))

@@ -1,0 +1,84 @@
+"""Shared fixtures: users in every role, a small board, logged-in clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from board import services
+from board.models import Board, Card, Pipeline, Role
+
+PASSWORD = "a-long-test-password-1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layers():
+    """Each test gets its own in-memory layer: its queues belong to one event loop."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+def make_user(username: str):
+    return get_user_model().objects.create_user(username=username, password=PASSWORD)
+
+
+@dataclass
+class World:
+    owner: object
+    editor: object
+    viewer: object
+    stranger: object
+    board: Board
+    todo: Pipeline
+    doing: Pipeline
+    cards: list[Card]
+    other_board: Board
+    other_pipeline: Pipeline
+    other_card: Card
+
+
+@pytest.fixture
+def world(db) -> World:
+    """A board owned by `owner` with an editor and a viewer; a stranger owns another board."""
+    owner, editor, viewer, stranger = (make_user(n) for n in ("olive", "eddie", "vera", "stan"))
+    board = services.board_create(owner=owner, name="Roadmap")
+    todo = services.pipeline_create(board=board, name="To do", actor=owner)
+    doing = services.pipeline_create(board=board, name="Doing", actor=owner)
+    cards = [services.card_create(pipeline=todo, title=f"Card {i}", actor=owner) for i in range(3)]
+    services.member_add(board=board, username="eddie", role=Role.EDITOR, actor=owner)
+    services.member_add(board=board, username="vera", role=Role.VIEWER, actor=owner)
+    other_board = services.board_create(owner=stranger, name="Secret plans")
+    other_pipeline = services.pipeline_create(board=other_board, name="Hidden", actor=stranger)
+    other_card = services.card_create(pipeline=other_pipeline, title="Do not leak", actor=stranger)
+    board.refresh_from_db()
+    return World(owner, editor, viewer, stranger, board, todo, doing, cards, other_board, other_pipeline, other_card)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_user():
+    """as_user(user, htmx=True) -> a test client logged in as `user` (None: anonymous)."""
+
+    def make(user, *, htmx: bool = False) -> Client:
+        client = client_for(user)
+        if htmx:
+            client.defaults["HTTP_HX_REQUEST"] = "true"
+        return client
+
+    return make
+
+
+def positions(pipeline: Pipeline) -> list[tuple[int, int]]:
+    return list(Card.objects.filter(pipeline=pipeline).order_by("position").values_list("id", "position"))

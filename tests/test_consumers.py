@@ -1,0 +1,231 @@
+"""The board socket through the full ASGI stack: origin check, session auth, fan-out."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from board import live, services
+from board.models import Role
+from project.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://testserver")
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+async def socket(board_id: int, user=None, *, page: str = "", origin: tuple[bytes, bytes] | None = ORIGIN):
+    headers = [origin] if origin else []
+    if user is not None:
+        headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
+    path = f"/ws/b/{board_id}/" + (f"?page={page}" if page else "")
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def open_socket(board_id: int, user, **kwargs) -> tuple[WebsocketCommunicator, str]:
+    """Connect and read the resync the server sends first."""
+    communicator = await socket(board_id, user, **kwargs)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator, await communicator.receive_from(timeout=5)
+
+
+def run(scenario):
+    """Run an async scenario from a sync test (one event loop per test)."""
+    return async_to_sync(scenario)()
+
+
+def call(service, **kwargs):
+    return database_sync_to_async(service)(**kwargs)
+
+
+async def expect_closed(communicator: WebsocketCommunicator, code: int) -> None:
+    while True:
+        message = await communicator.receive_output(timeout=5)
+        if message["type"] == "websocket.close":
+            assert message.get("code") == code
+            return
+
+
+def test_connect_sends_the_whole_board_first(world):
+    async def scenario():
+        communicator, resync = await open_socket(world.board.pk, world.editor)
+        assert 'id="board-head"' in resync
+        assert 'id="pipelines"' in resync
+        assert f'id="card-{world.cards[0].pk}"' in resync
+        assert f'data-v="{world.board.version}"' in resync
+        await communicator.disconnect()
+
+    run(scenario)
+
+
+def test_each_kind_of_change_reaches_members_as_its_smallest_fragment(world):
+    async def scenario():
+        editor, _ = await open_socket(world.board.pk, world.editor)
+        viewer, _ = await open_socket(world.board.pk, world.viewer)
+        card = world.cards[0]
+
+        await call(services.card_update, card=card, title="Renamed", description="", actor=world.owner)
+        for communicator in (editor, viewer):
+            html = await communicator.receive_from(timeout=5)
+            assert f'id="card-{card.pk}"' in html and "Renamed" in html
+            assert 'id="pipeline-' not in html
+
+        await call(services.card_move, card=card, pipeline=world.doing, position=0, actor=world.owner)
+        html = await viewer.receive_from(timeout=5)
+        assert f'id="pipeline-{world.todo.pk}"' in html and f'id="pipeline-{world.doing.pk}"' in html
+        await editor.receive_from(timeout=5)
+
+        await call(services.pipeline_create, board=world.board, name="Review", actor=world.owner)
+        html = await viewer.receive_from(timeout=5)
+        assert 'id="pipelines"' in html and "Review" in html
+        await editor.receive_from(timeout=5)
+
+        await call(services.board_rename, board=world.board, name="Roadmap 2", actor=world.owner)
+        html = await viewer.receive_from(timeout=5)
+        assert 'id="board-head"' in html and "Roadmap 2" in html
+        await editor.receive_from(timeout=5)
+
+        await editor.disconnect()
+        await viewer.disconnect()
+
+    run(scenario)
+
+
+def test_changes_reach_members_not_strangers_or_other_boards(world):
+    async def scenario():
+        member, _ = await open_socket(world.board.pk, world.viewer)
+        other, _ = await open_socket(world.other_board.pk, world.stranger)
+        await call(services.card_create, pipeline=world.todo, title="Fresh", actor=world.owner)
+        assert "Fresh" in await member.receive_from(timeout=5)
+        assert await other.receive_nothing(timeout=0.3)
+        await member.disconnect()
+        await other.disconnect()
+
+    run(scenario)
+
+
+def test_strangers_and_anonymous_users_are_refused_with_a_close_code(world):
+    async def scenario():
+        stranger = await socket(world.board.pk, world.stranger)
+        connected, _ = await stranger.connect()
+        assert connected
+        await expect_closed(stranger, live.CLOSE_FORBIDDEN)
+
+        anonymous = await socket(world.board.pk, None)
+        connected, _ = await anonymous.connect()
+        assert connected
+        await expect_closed(anonymous, live.CLOSE_NOT_LOGGED_IN)
+
+    run(scenario)
+
+
+def test_cross_origin_handshake_is_refused(world):
+    async def scenario():
+        communicator = await socket(world.board.pk, world.owner, origin=(b"origin", b"http://evil.example"))
+        connected, _ = await communicator.connect()
+        assert not connected
+
+    run(scenario)
+
+
+def test_actor_is_not_sent_its_own_change(world):
+    page = "actorpage123"
+
+    async def scenario():
+        actor, _ = await open_socket(world.board.pk, world.editor, page=page)
+        other, _ = await open_socket(world.board.pk, world.owner, page="otherpage456")
+        client = Client()
+        await database_sync_to_async(client.force_login)(world.editor)
+        url = f"/b/{world.board.pk}/p/{world.todo.pk}/cards/add/"
+        response = await database_sync_to_async(client.post)(
+            url, {"title": "Mine"}, HTTP_HX_REQUEST="true", HTTP_X_LIVEBOARD_PAGE=page
+        )
+        assert response.status_code == 200
+        assert "Mine" in response.content.decode()  # the actor gets it from its HTTP answer
+        assert "Mine" in await other.receive_from(timeout=5)
+        assert await actor.receive_nothing(timeout=0.3)
+        await actor.disconnect()
+        await other.disconnect()
+
+    run(scenario)
+
+
+def test_removed_member_is_told_and_closed(world):
+    async def scenario():
+        viewer, _ = await open_socket(world.board.pk, world.viewer)
+        editor, _ = await open_socket(world.board.pk, world.editor)
+        membership = await database_sync_to_async(world.board.memberships.get)(user=world.viewer)
+        await call(services.member_remove, membership=membership, actor=world.owner)
+        html = await viewer.receive_from(timeout=5)
+        if 'id="board-head"' in html:  # the member list changed first
+            html = await viewer.receive_from(timeout=5)
+        assert "removed" in html
+        await expect_closed(viewer, live.CLOSE_FORBIDDEN)
+        assert 'id="board-head"' in await editor.receive_from(timeout=5)
+        assert await editor.receive_nothing(timeout=0.3)
+        await editor.disconnect()
+
+    run(scenario)
+
+
+def test_role_change_closes_the_members_sockets_so_the_page_reloads(world):
+    async def scenario():
+        viewer, _ = await open_socket(world.board.pk, world.viewer)
+        membership = await database_sync_to_async(world.board.memberships.get)(user=world.viewer)
+        await call(services.member_set_role, membership=membership, role=Role.EDITOR, actor=world.owner)
+        await expect_closed(viewer, live.CLOSE_ROLE_CHANGED)
+
+    run(scenario)
+
+
+def test_deleted_board_tells_open_pages_and_closes_them(world):
+    async def scenario():
+        editor, _ = await open_socket(world.board.pk, world.editor)
+        await call(services.board_delete, board=world.board, actor=world.owner)
+        assert "deleted" in await editor.receive_from(timeout=5)
+        await expect_closed(editor, live.CLOSE_BOARD_GONE)
+
+    run(scenario)
+
+
+def test_client_messages_close_the_socket_and_write_nothing(world):
+    async def scenario():
+        viewer, _ = await open_socket(world.board.pk, world.viewer)
+        version = world.board.version
+        await viewer.send_to(text_data='{"type": "card.delete", "id": 1}')
+        await expect_closed(viewer, live.CLOSE_CLIENT_MESSAGE)
+
+        editor, _ = await open_socket(world.board.pk, world.editor)
+        await editor.send_to(text_data="x" * 10_000)
+        await expect_closed(editor, live.CLOSE_TOO_BIG)
+
+        await database_sync_to_async(world.board.refresh_from_db)()
+        assert world.board.version == version
+
+    run(scenario)
+
+
+def test_one_process_subscribes_once_per_board_however_many_sockets(world):
+    async def scenario():
+        sockets = [(await open_socket(world.board.pk, world.editor))[0] for _ in range(5)]
+        layer = live.hub().layer
+        assert len(layer.groups[live.group_name(world.board.pk)]) == 1
+        await call(services.card_create, pipeline=world.todo, title="Fan", actor=world.owner)
+        for communicator in sockets:
+            assert "Fan" in await communicator.receive_from(timeout=5)
+        for communicator in sockets:
+            await communicator.disconnect()
+        assert live.group_name(world.board.pk) not in layer.groups
+
+    run(scenario)
