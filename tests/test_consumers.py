@@ -218,14 +218,26 @@ def test_client_messages_close_the_socket_and_write_nothing(world):
 
 def test_one_process_subscribes_once_per_board_however_many_sockets(world):
     async def scenario():
-        sockets = [(await open_socket(world.board.pk, world.editor))[0] for _ in range(5)]
-        layer = live.hub().layer
-        assert len(layer.groups[live.group_name(world.board.pk)]) == 1
-        await call(services.card_create, pipeline=world.todo, title="Fan", actor=world.owner)
-        for communicator in sockets:
-            assert "Fan" in await communicator.receive_from(timeout=5)
-        for communicator in sockets:
-            await communicator.disconnect()
-        assert live.group_name(world.board.pk) not in layer.groups
+        hub = live.hub()
+        added: list[str] = []
+        original = hub.layer.group_add
+
+        async def counting_group_add(group: str, channel: str) -> None:
+            added.append(group)
+            await original(group, channel)
+
+        hub.layer.group_add = counting_group_add
+        try:
+            sockets = [(await open_socket(world.board.pk, world.editor))[0] for _ in range(5)]
+            assert added == [live.group_name(world.board.pk)]
+            assert len(hub.boards[world.board.pk]) == 5
+            await call(services.card_create, pipeline=world.todo, title="Fan", actor=world.owner)
+            for communicator in sockets:
+                assert "Fan" in await communicator.receive_from(timeout=5)
+            for communicator in sockets:
+                await communicator.disconnect()
+            assert world.board.pk not in hub.boards
+        finally:
+            del hub.layer.group_add
 
     run(scenario)
