@@ -162,5 +162,219 @@
     if (input && input.value.trim()) scheduleFilter(100);
   });
 
+
+  // --- moving cards and pipelines: mouse (native drag), touch (pointer), keyboard ------
+  // All three end in the same place: the new order of one list is posted, and the
+  // server's fragments replace the list. Live updates that arrive meanwhile wait.
+  var moving = null;      // {el, list, parent, next, mode}
+  var held = [];          // websocket messages held while something is being moved
+
+  function canEdit() { var l = live(); return l && l.getAttribute("data-role") !== "viewer"; }
+  function isCard(el) { return el.classList.contains("card"); }
+  function items(list, el) {
+    return Array.prototype.filter.call(list.children, function (c) {
+      return isCard(el) ? c.classList.contains("card") : c.classList.contains("pipeline");
+    });
+  }
+  function lists(el) { return isCard(el) ? Array.prototype.slice.call(document.querySelectorAll("ol.cards")) : [document.getElementById("pipelines")]; }
+  function nameOf(el) {
+    var n = isCard(el) ? el.querySelector(".card-link") : el.querySelector(".pipeline-name");
+    return n ? n.textContent.trim() : "";
+  }
+  function placeOf(el) {
+    var list = el.parentElement, all = items(list, el);
+    var text = "position " + (all.indexOf(el) + 1) + " of " + all.length;
+    if (isCard(el)) {
+      var p = list.closest(".pipeline");
+      text += " in " + (p ? p.querySelector(".pipeline-name").textContent.trim() : "");
+    }
+    return text;
+  }
+  function announce(text) {
+    var a = document.getElementById("announcer");
+    if (a) { a.textContent = ""; setTimeout(function () { a.textContent = text; }, 30); }
+  }
+  function insert(list, el, before) {
+    // Pipelines go before the "add pipeline" form, which stays last.
+    if (!before && !isCard(el)) before = list.querySelector(":scope > form");
+    if (el.parentElement !== list || el.nextElementSibling !== before) list.insertBefore(el, before || null);
+  }
+
+  function start(el, mode) {
+    moving = { el: el, list: el.parentElement, parent: el.parentElement, next: el.nextSibling, mode: mode };
+    el.classList.add("moving");
+    document.body.classList.add("is-moving");
+  }
+  function finish(commit) {
+    if (!moving) return;
+    var m = moving;
+    m.el.classList.remove("moving");
+    document.body.classList.remove("is-moving");
+    if (!commit || (m.el.parentElement === m.parent && m.el.nextSibling === m.next)) {
+      if (m.parent.isConnected) m.parent.insertBefore(m.el, m.next && m.next.parentNode === m.parent ? m.next : null);
+      moving = null;
+      release();
+      return false;
+    }
+    var list = m.el.parentElement, card = isCard(m.el);
+    var ids = items(list, m.el).map(function (c) { return c.getAttribute(card ? "data-card" : "data-pipeline"); });
+    var values = {};
+    values[card ? "card" : "pipeline"] = ids;
+    m.posting = true;
+    htmx.ajax("POST", list.getAttribute("data-order-url"), { source: list, values: values, swap: "none" }).then(function () {
+      moving = null;
+      release();
+    });
+    return true;
+  }
+  // A refused move snaps back and the page asks for the board again.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    if (!moving || !moving.posting || e.detail.successful) return;
+    var m = moving;
+    if (m.parent.isConnected) m.parent.insertBefore(m.el, m.next && m.next.parentNode === m.parent ? m.next : null);
+    announce("The move was refused.");
+    resync();
+  });
+  document.addEventListener("htmx:wsBeforeMessage", function (e) {
+    if (moving) { held.push(e.detail.message); e.preventDefault(); }
+  });
+  function release() {
+    var messages = held; held = [];
+    messages.forEach(function (html) { htmx.swap(document.body, html, { swapStyle: "none" }); });
+  }
+
+  function nearest(list, el, x, y) {
+    // The item before which `el` would land, from the pointer's position.
+    var all = items(list, el).filter(function (c) { return c !== el; });
+    for (var i = 0; i < all.length; i++) {
+      var r = all[i].getBoundingClientRect();
+      if (isCard(el) ? y < r.top + r.height / 2 : x < r.left + r.width / 2) return all[i];
+    }
+    return null;
+  }
+  function dragTo(x, y) {
+    var under = document.elementFromPoint(x, y);
+    if (!under || !moving) return;
+    var el = moving.el, list;
+    if (isCard(el)) {
+      var p = under.closest(".pipeline");
+      list = p && p.querySelector("ol.cards");
+    } else {
+      list = under.closest("#pipelines");
+    }
+    if (list) insert(list, el, nearest(list, el, x, y));
+  }
+
+  // Mouse: native HTML5 drag and drop.
+  document.addEventListener("dragstart", function (e) {
+    var el = e.target.closest && (e.target.closest(".card") || (e.target.closest(".pipeline-head") && e.target.closest(".pipeline")));
+    if (!el || !canEdit() || moving) { if (el) e.preventDefault(); return; }
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", el.id);
+    start(el, "mouse");
+  });
+  document.addEventListener("dragover", function (e) {
+    if (!moving || moving.mode !== "mouse") return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "move";
+    dragTo(e.clientX, e.clientY);
+  });
+  document.addEventListener("drop", function (e) {
+    if (!moving || moving.mode !== "mouse") return;
+    e.preventDefault();
+    moving.dropped = true;
+    finish(true);
+  });
+  document.addEventListener("dragend", function () {
+    if (moving && moving.mode === "mouse" && !moving.dropped) finish(false);
+  });
+
+  // Touch: press and hold, then drag; a short tap still opens the card.
+  var hold = null;
+  document.addEventListener("pointerdown", function (e) {
+    if (e.pointerType !== "touch" || !canEdit() || moving) return;
+    var el = e.target.closest(".card") || (e.target.closest(".pipeline-head") && e.target.closest(".pipeline"));
+    if (!el) return;
+    hold = { x: e.clientX, y: e.clientY, timer: setTimeout(function () {
+      hold = null;
+      start(el, "touch");
+      if (navigator.vibrate) navigator.vibrate(20);
+    }, 350) };
+  });
+  document.addEventListener("pointermove", function (e) {
+    if (hold && Math.abs(e.clientX - hold.x) + Math.abs(e.clientY - hold.y) > 10) { clearTimeout(hold.timer); hold = null; }
+    if (!moving || moving.mode !== "touch") return;
+    e.preventDefault();
+    dragTo(e.clientX, e.clientY);
+    autoScroll(e.clientX, e.clientY);
+  });
+  document.addEventListener("touchmove", function (e) { if (moving && moving.mode === "touch") e.preventDefault(); }, { passive: false });
+  document.addEventListener("contextmenu", function (e) { if (moving && moving.mode === "touch") e.preventDefault(); });
+  function endTouch(e) {
+    if (hold) { clearTimeout(hold.timer); hold = null; }
+    if (!moving || moving.mode !== "touch") return;
+    noClickUntil = Date.now() + 500;
+    finish(e.type === "pointerup");
+  }
+  document.addEventListener("pointerup", endTouch);
+  document.addEventListener("pointercancel", endTouch);
+  // The click that ends a touch drag must not open the card.
+  var noClickUntil = 0;
+  document.addEventListener("click", function (e) {
+    if (Date.now() < noClickUntil) { e.preventDefault(); e.stopPropagation(); }
+  }, true);
+  function autoScroll(x, y) {
+    var edge = 48, strip = document.querySelector(".strip-scroll");
+    if (y < edge) window.scrollBy(0, -12); else if (y > window.innerHeight - edge) window.scrollBy(0, 12);
+    if (strip) { if (x < edge) strip.scrollLeft -= 12; else if (x > window.innerWidth - edge) strip.scrollLeft += 12; }
+  }
+
+  // Keyboard: Space or Enter picks up and drops, arrows move, Escape cancels.
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    var el = t.classList && (t.classList.contains("card") ? t : t.classList.contains("pipeline-name") ? t.closest(".pipeline") : null);
+    if (!el || !canEdit()) return;
+    var key = e.key;
+    if (!moving) {
+      if (key !== " " && key !== "Enter") return;
+      e.preventDefault();
+      start(el, "keyboard");
+      announce("Picked up " + nameOf(el) + ", " + placeOf(el) + ". Arrow keys move it, Space or Enter drops it, Escape cancels.");
+      return;
+    }
+    if (moving.mode !== "keyboard" || moving.el !== el) return;
+    var list = el.parentElement, all = items(list, el), i = all.indexOf(el);
+    var vertical = isCard(el);
+    var back = vertical ? "ArrowUp" : "ArrowLeft", fwd = vertical ? "ArrowDown" : "ArrowRight";
+    if (key === " " || key === "Enter") {
+      e.preventDefault();
+      var where = placeOf(el);
+      announce(finish(true) ? "Dropped " + nameOf(el) + " at " + where + "." : "Dropped where it was.");
+    } else if (key === "Escape") {
+      e.preventDefault();
+      finish(false);
+      announce("Move cancelled; " + nameOf(el) + " is back at " + placeOf(el) + ".");
+    } else if (key === back || key === fwd) {
+      e.preventDefault();
+      if (key === back && i > 0) insert(list, el, all[i - 1]);
+      else if (key === fwd && i < all.length - 1) insert(list, el, all[i + 1].nextElementSibling);
+      refocus(el);
+    } else if (vertical && (key === "ArrowLeft" || key === "ArrowRight")) {
+      e.preventDefault();
+      var ls = lists(el), j = ls.indexOf(list) + (key === "ArrowLeft" ? -1 : 1);
+      if (j >= 0 && j < ls.length) {
+        var target = items(ls[j], el);
+        insert(ls[j], el, target[Math.min(i, target.length)] || null);
+        refocus(el);
+      }
+    } else return;
+    if (moving && !moving.posting && key !== "Escape") announce(placeOf(el) + ".");
+  });
+  function refocus(el) {
+    var f = isCard(el) ? el : el.querySelector(".pipeline-name");
+    f.focus();
+    f.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
   window.LiveBoard = { resync: resync, version: version };
 })();
