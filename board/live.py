@@ -180,7 +180,27 @@ def publish(board_id: int, message: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is not None:
+        # Called from code running on an event loop (not the usual sync view thread).
+        task = loop.create_task(_send(layer, board_id, message))
+        _pending.add(task)
+        task.add_done_callback(_pending.discard)
+        return
+    try:
         async_to_sync(layer.group_send)(group_name(board_id), message)
+    except Exception:  # noqa: BLE001 - the write is saved; pages heal on resync
+        log.warning("live update for board %s not sent; pages resync when the layer is back", board_id, exc_info=True)
+
+
+_pending: set[asyncio.Task] = set()
+
+
+async def _send(layer: Any, board_id: int, message: dict[str, Any]) -> None:
+    try:
+        await layer.group_send(group_name(board_id), message)
     except Exception:  # noqa: BLE001 - the write is saved; pages heal on resync
         log.warning("live update for board %s not sent; pages resync when the layer is back", board_id, exc_info=True)
 

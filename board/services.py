@@ -224,6 +224,8 @@ def pipeline_delete(*, pipeline: Pipeline, actor: User | None = None) -> None:
 @transaction.atomic
 def pipelines_reorder(*, board: Board, pipeline_ids: Sequence[int], actor: User | None = None) -> bool:
     """Apply a (possibly stale) new order of a board's pipelines; return whether it changed."""
+    if len(set(pipeline_ids)) != len(pipeline_ids):
+        raise ValidationError("The new order names a pipeline twice.")
     locked = _lock(board)
     pipelines = list(Pipeline.objects.select_for_update().filter(board=locked))
     by_id = {p.pk: p for p in pipelines}
@@ -243,12 +245,16 @@ def pipelines_reorder(*, board: Board, pipeline_ids: Sequence[int], actor: User 
 def pipeline_move(*, pipeline: Pipeline, position: int, actor: User | None = None) -> Pipeline:
     """Move a pipeline to `position` (clamped) among its board's pipelines."""
     locked = _lock(pipeline.board)
-    others = [p for p in Pipeline.objects.select_for_update().filter(board=locked) if p.pk != pipeline.pk]
-    if len(others) == Pipeline.objects.filter(board=locked).count():
+    rows = list(Pipeline.objects.select_for_update().filter(board=locked))
+    # The fresh row, not the caller's copy: a stale position would be taken as already saved.
+    current = next((p for p in rows if p.pk == pipeline.pk), None)
+    if current is None:
         raise ValidationError("That pipeline no longer exists.")
-    others.insert(max(0, min(int(position), len(others))), pipeline)
+    others = [p for p in rows if p.pk != pipeline.pk]
+    others.insert(max(0, min(int(position), len(others))), current)
     Pipeline.objects.bulk_update(_renumber(others), ["position"])
     live.changed(locked, strip=True)
+    pipeline.position = current.position
     return pipeline
 
 
@@ -319,7 +325,8 @@ class StaleEdit(ValidationError):
 def card_delete(*, card: Card, actor: User | None = None) -> None:
     """Delete a card and close the gap it leaves in its pipeline."""
     locked = _lock(card.board)
-    pipeline_id = card.pipeline_id
+    # Where the card is now, not where the caller saw it: it may have moved meanwhile.
+    pipeline_id = Card.objects.filter(pk=card.pk).values_list("pipeline_id", flat=True).first() or card.pipeline_id
     Card.objects.filter(pk=card.pk).delete()
     rest = list(Card.objects.select_for_update().filter(pipeline_id=pipeline_id))
     Card.objects.bulk_update(_renumber(rest), ["position"])
@@ -334,6 +341,8 @@ def pipeline_reorder(*, pipeline: Pipeline, card_ids: Sequence[int], actor: User
     after the card that preceded them; a listed card now in another pipeline of the
     board moves here. Returns the ids of every pipeline whose cards changed.
     """
+    if len(set(card_ids)) != len(card_ids):
+        raise ValidationError("The new order names a card twice.")
     locked = _lock(pipeline.board)
     if not Pipeline.objects.filter(pk=pipeline.pk, board=locked).exists():
         raise ValidationError("That pipeline no longer exists.")

@@ -42,6 +42,14 @@ class HtmxHttpRequest(HttpRequest):
 # --- answers -----------------------------------------------------------------------------
 
 
+def flash_response(message: str, status: int) -> HttpResponse:
+    """An htmx refusal: the message for the page's message area, marked as ours."""
+    response = HttpResponse(flash(message), status=status)
+    # Lets the page tell a refusal it should show from a crash (DEBUG's error page).
+    response["X-LiveBoard-Message"] = "1"
+    return response
+
+
 def flash(message: str, *, level: str = "error") -> str:
     """The page's message area, as an out-of-band swap."""
     return render_to_string(f"{PAGE}#flash", {"message": message, "level": level, "oob": True})
@@ -52,7 +60,7 @@ def error_response(
 ) -> HttpResponse:
     """Refuse clearly: htmx gets the message in the page's message area; a plain form the page again."""
     if request.htmx:
-        return HttpResponse(flash(message), status=status)
+        return flash_response(message, status)
     if access is not None and status == 400:
         return board_page(request, access, error=message, status=status, **page)
     return render(request, "board/error.html", {"message": message, "status": status}, status=status)
@@ -167,7 +175,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     message = "This form has expired (missing or wrong security token). Reload the page and try again."
     if getattr(request, "htmx", False):
-        return HttpResponse(flash(message), status=403)
+        return flash_response(message, 403)
     return render(request, "board/error.html", {"message": message, "status": 403}, status=403)
 
 
@@ -190,7 +198,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
                 return HttpResponseClientRedirect(f"/b/{board.pk}/")
             return redirect(f"/b/{board.pk}/")
         if request.htmx:
-            return HttpResponse(flash(error), status=400)
+            return flash_response(error, 400)
     boards = selectors.boards_for_user(user=request.user)
     return render(request, "board/home.html", {"boards": boards, "message": error}, status=400 if error else 200)
 

@@ -94,7 +94,7 @@ else:
             # failing with "database is locked" when a read lock would need upgrading.
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
             # A file, not memory: the browser tests' daphne process shares it.
-            "TEST": {"NAME": str(BASE_DIR / "test_db.sqlite3")},
+            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "test_db.sqlite3"))},
         }
     }
 

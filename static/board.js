@@ -19,6 +19,12 @@
     el.textContent = text || "";
   }
 
+  // Our refusals (4xx with a message for the page) are swapped like any answer; in DEBUG,
+  // django-htmx's helper would otherwise replace the whole page with them.
+  window.addEventListener("htmx:beforeOnLoad", function (e) {
+    if (e.detail.xhr.getResponseHeader("X-LiveBoard-Message")) e.stopPropagation();
+  }, true);
+
   // --- ordering: never let an older fragment replace a newer one ----------------------
   document.addEventListener("htmx:oobBeforeSwap", function (e) {
     var frag = e.detail.fragment;

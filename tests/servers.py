@@ -67,13 +67,15 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def daphne(*, redis_url: str = "", port: int | None = None, extra: dict[str, str] | None = None) -> Iterator[str]:
+def daphne(
+    *, redis_url: str = "", port: int | None = None, extra: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[str]:
     """A daphne process serving the project; yields its base URL."""
     port = port or free_port()
     env = server_env(**({"REDIS_URL": redis_url} if redis_url else {}), **(extra or {}))
     log = open(ROOT / f".daphne-{port}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *args, "project.asgi:application"],
         cwd=ROOT,
         env=env,
         stdout=log,

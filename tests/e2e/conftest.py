@@ -1,0 +1,98 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live daphne server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests import servers
+
+# Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
+# are still synchronous and run between browser steps.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTEFACTS = servers.ROOT / "artefacts"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        message = "browser tests need Chromium: install it with `apt-get install -y chromium`"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (required in CI)")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker):
+    """One daphne for the session, on this run's test database (and Redis when set)."""
+    with django_db_blocker.unblock():
+        with servers.daphne(redis_url=os.environ.get("REDIS_URL", "")) as url:
+            yield url
+
+
+@pytest.fixture
+def open_board(browser, request):
+    """open_board(url, user, board, **context_options) -> a page on the board, socket live."""
+    contexts = []
+
+    def make(url: str, user, board=None, **options):
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, **options)
+        contexts.append(context)
+        if user is not None:
+            name, value = servers.session_cookie(user).split("=", 1)
+            context.add_cookies([{"name": name, "value": value, "url": url}])
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.js_errors = errors
+        if board is not None:
+            page.goto(f"{url}/b/{board.pk}/")
+            if options.get("java_script_enabled", True):
+                page.wait_for_selector('#live-status[data-state="live"]', state="attached")
+        return page
+
+    yield make
+    ARTEFACTS.mkdir(exist_ok=True)
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for index, context in enumerate(contexts):
+        for page in context.pages:
+            suffix = "-FAILED" if failed else ""
+            page.screenshot(path=str(ARTEFACTS / f"{request.node.name}-{index}{suffix}.png"), full_page=True)
+            if not failed:
+                assert not page.js_errors, page.js_errors
+        context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

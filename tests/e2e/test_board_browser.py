@@ -1,0 +1,211 @@
+"""Two people on one board in real Chromium: mouse, touch, keyboard and no-JS moves, live."""
+
+from __future__ import annotations
+
+import pytest
+
+from board import services
+from board.models import Card, Membership, Pipeline, Role
+from tests import servers
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LIVE = 1000  # ms: a change must reach the other open page within a second
+
+
+def in_pipeline(pipeline, card) -> str:
+    return f"#pipeline-{pipeline.pk} #card-{card.pk}"
+
+
+def test_mouse_drag_across_pipelines_reaches_the_other_member_within_a_second(world, live_url, open_board):
+    card = world.cards[0]
+    mover = open_board(live_url, world.owner, world.board)
+    watcher = open_board(live_url, world.editor, world.board)
+    mover.drag_and_drop(f"#card-{card.pk}", f"#pipeline-{world.doing.pk} ol.cards")
+    watcher.wait_for_selector(in_pipeline(world.doing, card), timeout=LIVE)
+    mover.wait_for_selector(in_pipeline(world.doing, card))
+    card.refresh_from_db()
+    assert card.pipeline_id == world.doing.pk and card.position == 0
+    assert list(Card.objects.filter(pipeline=world.todo).values_list("position", flat=True)) == [0, 1]
+
+
+def test_mouse_drag_within_a_pipeline_reorders_it(world, live_url, open_board):
+    first, _, last = world.cards
+    mover = open_board(live_url, world.owner, world.board)
+    watcher = open_board(live_url, world.viewer, world.board)
+    mover.drag_and_drop(f"#card-{last.pk}", f"#card-{first.pk}", target_position={"x": 10, "y": 2})
+    watcher.wait_for_function(
+        f"document.querySelector('#pipeline-{world.todo.pk} .card').id === 'card-{last.pk}'", timeout=LIVE
+    )
+    assert list(Card.objects.filter(pipeline=world.todo).values_list("pk", flat=True)) == [
+        last.pk,
+        first.pk,
+        world.cards[1].pk,
+    ]
+
+
+def test_pipeline_drag_reorders_pipelines_for_the_other_member(world, live_url, open_board):
+    mover = open_board(live_url, world.editor, world.board)
+    watcher = open_board(live_url, world.owner, world.board)
+    mover.drag_and_drop(
+        f"#pipeline-{world.doing.pk} .pipeline-head",
+        f"#pipeline-{world.todo.pk} .pipeline-head",
+        target_position={"x": 5, "y": 5},
+    )
+    watcher.wait_for_function(
+        f"document.querySelector('#pipelines > .pipeline').id === 'pipeline-{world.doing.pk}'", timeout=LIVE
+    )
+    assert list(Pipeline.objects.filter(board=world.board).values_list("pk", flat=True)) == [
+        world.doing.pk,
+        world.todo.pk,
+    ]
+
+
+def test_card_rename_reaches_the_other_member(world, live_url, open_board):
+    card = world.cards[1]
+    editor = open_board(live_url, world.editor, world.board)
+    watcher = open_board(live_url, world.viewer, world.board)
+    editor.click(f"#card-{card.pk} .card-link")
+    editor.click("#panel a[href$='/edit/']")
+    editor.fill("#panel input[name=title]", "Renamed in the browser")
+    editor.click("#panel >> button:has-text('Save')")
+    watcher.wait_for_selector(f"#card-{card.pk}:has-text('Renamed in the browser')", timeout=LIVE)
+    editor.wait_for_selector("#panel h2:has-text('Renamed in the browser')")
+    # The viewer sees no edit controls, and the editor's page shows the change once.
+    assert watcher.locator(f"#pipeline-{world.todo.pk} form.add-card").is_hidden()
+    assert editor.locator(f"#card-{card.pk}").count() == 1
+
+
+def test_keyboard_move_ends_where_expected_and_is_announced(world, live_url, open_board):
+    card = world.cards[0]
+    page = open_board(live_url, world.owner, world.board)
+    page.focus(f"#card-{card.pk}")
+    page.keyboard.press("Space")
+    page.wait_for_selector("#announcer:has-text('Picked up')", state="attached")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_selector("#announcer:has-text('position 2 of 3')", state="attached")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector("#announcer:has-text('in Doing')", state="attached")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#announcer:has-text('Dropped')", state="attached")
+    page.wait_for_function(f"document.activeElement && document.activeElement.id === 'card-{card.pk}'")
+    page.wait_for_selector(in_pipeline(world.doing, card))
+    card.refresh_from_db()
+    assert card.pipeline_id == world.doing.pk
+
+
+def test_keyboard_escape_cancels_a_move(world, live_url, open_board):
+    card = world.cards[0]
+    page = open_board(live_url, world.owner, world.board)
+    page.focus(f"#card-{card.pk}")
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#announcer:has-text('cancelled')", state="attached")
+    assert page.locator(in_pipeline(world.todo, card)).count() == 1
+    card.refresh_from_db()
+    assert card.pipeline_id == world.todo.pk
+
+
+def test_touch_press_hold_and_drag_moves_a_card(world, live_url, open_board):
+    card = world.cards[0]
+    page = open_board(live_url, world.owner, world.board, has_touch=True, is_mobile=True)
+    watcher = open_board(live_url, world.editor, world.board)
+    cdp = page.context.new_cdp_session(page)
+    source = page.locator(f"#card-{card.pk}").bounding_box()
+    target = page.locator(f"#pipeline-{world.doing.pk} ol.cards").bounding_box()
+    x, y = source["x"] + 20, source["y"] + source["height"] / 2
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    page.wait_for_selector(f"#card-{card.pk}.moving")  # held long enough: the drag has begun
+    tx, ty = target["x"] + target["width"] / 2, target["y"] + 5
+    for step in range(1, 11):
+        point = {"x": x + (tx - x) * step / 10, "y": y + (ty - y) * step / 10}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    watcher.wait_for_selector(in_pipeline(world.doing, card), timeout=LIVE)
+    card.refresh_from_db()
+    assert card.pipeline_id == world.doing.pk
+
+
+def test_touch_tap_still_opens_the_card(world, live_url, open_board):
+    card = world.cards[0]
+    page = open_board(live_url, world.owner, world.board, has_touch=True, is_mobile=True)
+    page.tap(f"#card-{card.pk} .card-link")
+    page.wait_for_selector(f"#panel h2:has-text('{card.title}')")
+
+
+def test_without_javascript_a_person_logs_in_and_moves_a_card_with_the_plain_form(world, live_url, open_board):
+    card = world.cards[2]
+    page = open_board(live_url, None, java_script_enabled=False)
+    page.goto(f"{live_url}/accounts/login/")
+    page.fill("input[name=username]", world.editor.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stack button")
+    page.goto(f"{live_url}/b/{world.board.pk}/")
+    page.click(f"#card-{card.pk} .card-link")
+    page.select_option("#panel select[name=pipeline]", str(world.doing.pk))
+    page.fill("#panel input[name=position]", "0")
+    page.click("#panel .move-form button")
+    page.wait_for_url(f"{live_url}/b/{world.board.pk}/")
+    assert page.locator(in_pipeline(world.doing, card)).count() == 1
+    card.refresh_from_db()
+    assert card.pipeline_id == world.doing.pk
+
+
+def test_refused_move_snaps_back_and_says_why(world, live_url, open_board):
+    card = world.cards[0]
+    page = open_board(live_url, world.editor, world.board)
+    # Demoted behind the page's back (no broadcast): the next move must be refused.
+    Membership.objects.filter(board=world.board, user=world.editor).update(role=Role.VIEWER)
+    page.drag_and_drop(f"#card-{card.pk}", f"#pipeline-{world.doing.pk} ol.cards")
+    page.wait_for_selector("#flash.error:has-text('Viewers cannot change this board')")
+    page.wait_for_selector(in_pipeline(world.todo, card), state="attached")
+    card.refresh_from_db()
+    assert card.pipeline_id == world.todo.pk
+
+
+def test_an_older_fragment_never_replaces_a_newer_one(world, live_url, open_board):
+    card = world.cards[0]
+    page = open_board(live_url, world.viewer, world.board)
+    swap = """([id, v, title]) => {
+        const el = document.getElementById(id).cloneNode(true);
+        el.setAttribute('data-v', v);
+        el.setAttribute('hx-swap-oob', 'true');
+        el.querySelector('.card-link').textContent = title;
+        htmx.swap(document.body, el.outerHTML, {swapStyle: 'none'});
+        return document.getElementById(id).textContent.trim();
+    }"""
+    version = int(page.get_attribute(f"#card-{card.pk}", "data-v"))
+    assert page.evaluate(swap, [f"card-{card.pk}", version - 1, "Old"]) == card.title
+    assert page.evaluate(swap, [f"card-{card.pk}", version + 1, "New"]) == "New"
+
+
+def test_page_shows_reconnecting_then_heals_with_what_it_missed(world, open_board):
+    port = servers.free_port()
+    card = world.cards[0]
+    with servers.daphne(port=port) as url:
+        page = open_board(url, world.editor, world.board)
+    page.wait_for_selector('#live-status[data-state="reconnecting"]')
+    assert page.locator("#live-status").is_visible()
+    services.card_update(card=card, title="Changed while you were away", description="", actor=world.owner)
+    with servers.daphne(port=port):
+        page.wait_for_selector(f"#card-{card.pk}:has-text('Changed while you were away')", timeout=20_000)
+        page.wait_for_selector('#live-status[data-state="live"]', state="attached")
+        assert page.locator("#live-status").is_hidden()
+
+
+def test_page_reconnects_after_daphne_closes_an_idle_socket_with_1000(world, open_board):
+    cookie = servers.session_cookie(world.owner)
+    with servers.daphne(args=("--websocket_timeout", "2")) as url:
+        page = open_board(url, world.editor, world.board)
+        page.evaluate(
+            """() => { window.closes = []; window.opens = 0;
+                document.addEventListener('htmx:wsClose', e => window.closes.push(e.detail.event.code));
+                document.addEventListener('htmx:wsOpen', () => window.opens++); }"""
+        )
+        page.wait_for_function("window.closes.includes(1000) && window.opens >= 1", timeout=15_000)
+        path = f"/b/{world.board.pk}/p/{world.todo.pk}/cards/add/"
+        status, _ = servers.post(url, path, {"title": "After the idle close"}, cookie=cookie)
+        assert status == 200
+        page.wait_for_selector(f"#pipeline-{world.todo.pk} .card:has-text('After the idle close')", timeout=5_000)
