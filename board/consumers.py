@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from board import live, selectors
+from board import live, selectors, services
 
 MAX_FRAME = 4096
 
@@ -39,6 +40,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         page = parse_qs(self.scope.get("query_string", b"").decode()).get("page", [""])[0]
         self.page = page if live.PAGE_ID.match(page) else ""
+        self.presence_key = self.page or secrets.token_urlsafe(12)
+        self.user = user
         self.ready = False
         self.pending: list[tuple[int, str]] = []
         await self.accept()
@@ -47,12 +50,16 @@ class BoardConsumer(AsyncWebsocketConsumer):
         # broadcasts that arrive before the resync is sent wait in `pending`.
         await hub.join(self.board_id, self)
         self.joined = True
+        if await database_sync_to_async(services.presence_join)(
+            board_id=self.board_id, user=user, page=self.presence_key
+        ):
+            hub.presence_changed(self.board_id)
         fresh = await hub.resync_html(self.board_id)
         if fresh is None:
             await self.end(live.CLOSE_BOARD_GONE, "")
             return
         version, html = fresh
-        await self.send(text_data=html)
+        await self.send(text_data=await database_sync_to_async(live.render_connect)(self.board_id, html))
         self.ready = True
         for later, fragment in self.pending:
             if later > version:
@@ -83,4 +90,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def _leave(self) -> None:
         if self.joined:
             self.joined = False
-            await live.hub().leave(self.board_id, self)
+            hub = live.hub()
+            await hub.leave(self.board_id, self)
+            left = await database_sync_to_async(services.presence_leave)(
+                board_id=self.board_id, user_id=self.user_id, page=self.presence_key
+            )
+            if left:
+                hub.presence_changed(self.board_id)
+            hub.page_gone(self.page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from board.models import DESCRIPTION_MAX, TITLE_MAX, Role
+from board.models import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX, Role
 
 
 class SignupForm(UserCreationForm):
@@ -42,3 +42,12 @@ class MemberForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=[(Role.EDITOR, "Editor"), (Role.VIEWER, "Viewer")])
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(max_length=COMMENT_MAX, strip=True, widget=forms.Textarea)
+
+
+class PageForm(forms.Form):
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+    card = forms.IntegerField(min_value=1, required=False)

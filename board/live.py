@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -48,6 +50,11 @@ FRAGMENTS = "board/board.html"
 _origin: ContextVar[str] = ContextVar("liveboard_origin", default="")
 # Fragments rendered by writes inside `capture()`: the HTTP answer reuses those bytes.
 _captured: ContextVar[list[str] | None] = ContextVar("liveboard_captured", default=None)
+
+
+def current_page() -> str:
+    """The open page (tab) this request came from, if it said."""
+    return _origin.get()
 
 
 def group_name(board_id: int) -> str:
@@ -99,13 +106,27 @@ def render_fragments(
     pipelines: Iterable[int] = (),
     strip: bool = False,
     header: bool = False,
+    comments: Iterable[int] = (),
+    removed_comments: Iterable[int] = (),
+    activities: Iterable[Any] = (),
     can_edit: bool = True,
     is_owner: bool = True,
+    actor_id: int | None = None,
 ) -> str:
-    """Render the named fragments as out-of-band swaps stamped with the board's version."""
+    """Render the named fragments as out-of-band swaps stamped with the board's version.
+
+    `actor_id` marks who made the change, so other pages can flash what changed.
+    """
     from board import selectors
 
-    context = {"board": board, "can_edit": can_edit, "is_owner": is_owner, "oob": True}
+    context = {
+        "board": board,
+        "can_edit": can_edit,
+        "is_owner": is_owner,
+        "oob": True,
+        "now": timezone.now(),
+        "by": actor_id,
+    }
     parts: list[str] = []
     if header:
         context["members"] = selectors.members(board=board)
@@ -120,7 +141,32 @@ def render_fragments(
         card_ids = sorted(set(cards))
         for card in selectors.cards_by_id(board=board, ids=card_ids):
             parts.append(render_to_string(f"{FRAGMENTS}#card", {**context, "card": card}))
+    for comment in selectors.comments_by_id(board=board, ids=sorted(set(comments))):
+        html = render_to_string(f"{FRAGMENTS}#comment", {**context, "comment": comment, "oob": False})
+        if comment.edited_at is None:  # new: appended to the thread of any page showing the card
+            parts.append(f'<div hx-swap-oob="beforeend:#comments-{comment.card_id}">{html}</div>')
+        else:
+            parts.append(html.replace("<li ", '<li hx-swap-oob="true" ', 1))
+    for comment_id in removed_comments:
+        parts.append(f'<li id="comment-{int(comment_id)}" hx-swap-oob="delete"></li>')
+    activities = list(activities)
+    if activities:
+        items = render_to_string(f"{FRAGMENTS}#activity_items", {**context, "activities": activities[::-1]})
+        parts.append(f'<div hx-swap-oob="afterbegin:#activity-list">{items}</div>')
+        for activity in activities:
+            if activity.card_id:
+                item = render_to_string(f"{FRAGMENTS}#activity_items", {**context, "activities": [activity]})
+                parts.append(f'<div hx-swap-oob="afterbegin:#history-{activity.card_id}">{item}</div>')
     return "".join(parts)
+
+
+def render_presence(board_id: int) -> str:
+    """Who has the board open now, stamped with the time so an older list never wins."""
+    from board import selectors
+
+    people = selectors.online_users(board_id=board_id)
+    stamp = int(time.time() * 1000)
+    return render_to_string(f"{FRAGMENTS}#presence", {"people": people, "stamp": stamp, "oob": True})
 
 
 def render_resync(board_id: int) -> tuple[int, str] | None:
@@ -132,6 +178,11 @@ def render_resync(board_id: int) -> tuple[int, str] | None:
         return board.version, render_fragments(board, strip=True, header=True)
 
 
+def render_connect(board_id: int, cached: str) -> str:
+    """What a (re)connecting page gets: the whole board, and who is here now."""
+    return cached + render_presence(board_id)
+
+
 def notice(text: str, *, state: str) -> str:
     """A status line swapped into the page's live-status area."""
     return format_html('<div id="live-status" class="live-status" data-state="{}" role="status">{}</div>', state, text)
@@ -140,16 +191,16 @@ def notice(text: str, *, state: str) -> str:
 # --- publishing (any process, any write path) ------------------------------------------------
 
 
-def changed(
-    board: Board,
-    *,
-    cards: Iterable[int] = (),
-    pipelines: Iterable[int] = (),
-    strip: bool = False,
-    header: bool = False,
-) -> str:
-    """Render what a write changed, now, and broadcast it once the transaction commits."""
-    html = render_fragments(board, cards=cards, pipelines=pipelines, strip=strip, header=header)
+def changed(board: Board, *, actor_id: int | None = None, **what: Any) -> str:
+    """Render what a write changed, now, and broadcast it once the transaction commits.
+
+    `what` names the fragments (see render_fragments): cards, pipelines, strip, header,
+    comments, removed_comments, activities.
+    """
+    if actor_id is None:
+        for activity in what.get("activities", ()):
+            actor_id = activity.actor_id
+    html = render_fragments(board, actor_id=actor_id, **what)
     captured = _captured.get()
     if captured is not None:
         captured.append(html)
@@ -212,6 +263,7 @@ class Socket(Protocol):
     """What the hub needs of an open board page (the consumer)."""
 
     page: str
+    presence_key: str
     user_id: int
 
     async def deliver(self, version: int, html: str) -> None: ...
@@ -223,6 +275,9 @@ class Hub:
     """One channel-layer subscription per process per board, fanned out to local sockets."""
 
     REFRESH_SECONDS = 1800  # re-add group memberships well within the layer's group expiry
+    HEARTBEAT_SECONDS = 30  # keep presence and edit claims of open pages fresh
+    PRESENCE_DELAY = 0.5  # coalesce joins and leaves into one presence broadcast
+    CLAIM_GRACE = 5.0  # a page whose socket is gone this long loses its edit claims
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()
@@ -231,6 +286,8 @@ class Hub:
         self.healthy = True
         self.tasks: list[asyncio.Task] = []
         self.resync_cache: dict[int, tuple[int, str]] = {}
+        self.presence_pending: set[int] = set()
+        self.background: set[asyncio.Task] = set()
 
     async def join(self, board_id: int, socket: Socket) -> None:
         if self.channel is None:
@@ -243,7 +300,11 @@ class Hub:
         if not self.tasks or any(task.done() for task in self.tasks):
             for task in self.tasks:
                 task.cancel()
-            self.tasks = [asyncio.create_task(self._receive_loop()), asyncio.create_task(self._refresh_loop())]
+            self.tasks = [
+                asyncio.create_task(self._receive_loop()),
+                asyncio.create_task(self._refresh_loop()),
+                asyncio.create_task(self._heartbeat_loop()),
+            ]
 
     async def leave(self, board_id: int, socket: Socket) -> None:
         sockets = self.boards.get(board_id)
@@ -307,6 +368,51 @@ class Hub:
             await asyncio.sleep(self.REFRESH_SECONDS)
             for board_id in list(self.boards):
                 await self._subscribe(board_id)
+
+    async def _heartbeat_loop(self) -> None:
+        from board import services
+
+        while True:
+            await asyncio.sleep(self.HEARTBEAT_SECONDS)
+            pages = [s.presence_key for sockets in self.boards.values() for s in sockets]
+            try:
+                await database_sync_to_async(services.presence_heartbeat)(pages=pages)
+            except Exception:  # noqa: BLE001 - retried at the next beat
+                log.warning("presence heartbeat failed", exc_info=True)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    def presence_changed(self, board_id: int) -> None:
+        """Someone came or went: broadcast who is here, once for a burst of changes."""
+        if board_id not in self.presence_pending:
+            self.presence_pending.add(board_id)
+            self._spawn(self._send_presence(board_id))
+
+    async def _send_presence(self, board_id: int) -> None:
+        await asyncio.sleep(self.PRESENCE_DELAY)
+        self.presence_pending.discard(board_id)
+        try:
+            html = await database_sync_to_async(render_presence)(board_id)
+            message = {"type": "board.fragments", "board": board_id, "version": 0, "html": html, "origin": ""}
+            await self.layer.group_send(group_name(board_id), message)
+        except Exception:  # noqa: BLE001 - presence heals at the next join, leave or resync
+            log.warning("presence of board %s not sent", board_id, exc_info=True)
+
+    def page_gone(self, page: str) -> None:
+        """A page's socket closed: unless it comes back soon, its edit claims end."""
+        if page:
+            self._spawn(self._end_claims(page))
+
+    async def _end_claims(self, page: str) -> None:
+        from board import services
+
+        await asyncio.sleep(self.CLAIM_GRACE)
+        if any(s.page == page for sockets in self.boards.values() for s in sockets):
+            return  # reconnected to this process meanwhile
+        await database_sync_to_async(services.claims_release_page)(page=page)
 
     async def _resync_all(self) -> None:
         for board_id in list(self.boards):

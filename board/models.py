@@ -78,3 +78,70 @@ class Card(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+COMMENT_MAX = 5_000
+
+
+class Comment(models.Model):
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(max_length=COMMENT_MAX)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.card}"
+
+
+class Activity(models.Model):
+    """One line of a board's history: who did what, when."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="activities")
+    # Kept when the card goes: the line still says what happened to it.
+    card = models.ForeignKey(Card, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=20)
+    text = models.CharField(max_length=600)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["board", "-id"]), models.Index(fields=["card", "-id"])]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class EditClaim(models.Model):
+    """Someone has a card's edit form open; others see a badge and are asked before saving over it."""
+
+    card = models.OneToOneField(Card, on_delete=models.CASCADE, related_name="claim")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The open page holding the form: its socket closing ends the claim.
+    page = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user} editing {self.card}"
+
+
+class Presence(models.Model):
+    """An open board page (one per tab); a person with two tabs counts once."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    page = models.CharField(max_length=64)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["board", "seen_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.board}"

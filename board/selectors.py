@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 
-from board.models import Board, Card, Membership, Pipeline, Role
+from board.models import Activity, Board, Card, Comment, Membership, Pipeline, Presence, Role
 
 EDIT_ROLES = (Role.OWNER, Role.EDITOR)
 
@@ -65,8 +66,13 @@ def boards_for_user(*, user: AbstractBaseUser) -> list[tuple[Board, str]]:
     return owned + shared
 
 
+def _card_rows():
+    """Cards as the card fragment shows them: editor, live edit claim, comment count."""
+    return Card.objects.select_related("updated_by", "claim__user").annotate(n_comments=Count("comments"))
+
+
 def _cards() -> Prefetch:
-    return Prefetch("cards", queryset=Card.objects.select_related("updated_by").order_by("position", "id"))
+    return Prefetch("cards", queryset=_card_rows().order_by("position", "id"))
 
 
 def board_pipelines(*, board: Board) -> list[Pipeline]:
@@ -80,7 +86,7 @@ def pipelines_by_id(*, board: Board, ids: list[int]) -> list[Pipeline]:
 
 
 def cards_by_id(*, board: Board, ids: list[int]) -> list[Card]:
-    return list(Card.objects.filter(board=board, pk__in=ids).select_related("updated_by"))
+    return list(_card_rows().filter(board=board, pk__in=ids))
 
 
 def pipeline_of_board(*, board: Board, pipeline_id: int) -> Pipeline:
@@ -131,3 +137,46 @@ def card_matches(card: Card, query: str) -> bool:
 def board_pipelines_names(*, board: Board) -> list[Pipeline]:
     """The board's pipelines in order, without cards (for a move form's choices)."""
     return list(Pipeline.objects.filter(board=board).order_by("position", "id").only("id", "name", "position"))
+
+
+def comments_by_id(*, board: Board, ids: list[int]) -> list[Comment]:
+    if not ids:
+        return []
+    return list(Comment.objects.filter(card__board=board, pk__in=ids).select_related("author"))
+
+
+def card_comments(*, card: Card) -> list[Comment]:
+    return list(Comment.objects.filter(card=card).select_related("author"))
+
+
+def comment_of_board(*, board: Board, comment_id: int) -> Comment:
+    """One comment on a card of this board; 404 for another board's or a missing one."""
+    comment = Comment.objects.filter(card__board=board, pk=comment_id).select_related("card", "author").first()
+    if comment is None:
+        raise Http404("No such comment on this board.")
+    comment.card.board = board
+    return comment
+
+
+ACTIVITY_PAGE = 20
+
+
+def activity_page(*, board: Board, page: int = 1, card: Card | None = None) -> tuple[list[Activity], bool]:
+    """One page of the board's (or a card's) history, newest first, and whether more follow."""
+    rows = Activity.objects.filter(board=board).select_related("actor")
+    if card is not None:
+        rows = rows.filter(card=card)
+    start = (max(page, 1) - 1) * ACTIVITY_PAGE
+    found = list(rows.order_by("-id")[start : start + ACTIVITY_PAGE + 1])
+    return found[:ACTIVITY_PAGE], len(found) > ACTIVITY_PAGE
+
+
+def online_users(*, board_id: int) -> list:
+    """People with the board open now (each once, however many tabs)."""
+    from django.contrib.auth import get_user_model
+
+    from board.services import PRESENCE_TTL
+
+    fresh = timezone.now() - PRESENCE_TTL
+    ids = Presence.objects.filter(board_id=board_id, seen_at__gt=fresh).values("user_id")
+    return list(get_user_model().objects.filter(pk__in=ids).order_by("username"))

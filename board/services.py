@@ -9,13 +9,28 @@ and sends them once the transaction commits.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from board import live
-from board.models import DESCRIPTION_MAX, TITLE_MAX, Board, Card, Membership, Pipeline, Role
+from board.models import (
+    COMMENT_MAX,
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    Activity,
+    Board,
+    Card,
+    Comment,
+    EditClaim,
+    Membership,
+    Pipeline,
+    Presence,
+    Role,
+)
 
 User = AbstractBaseUser
 
@@ -51,6 +66,16 @@ def _lock(board: Board) -> Board:
     board.version = locked.version
     board.name = locked.name
     return locked
+
+
+def _log(board: Board, actor: User | None, verb: str, text: str, *, card: Card | None = None) -> Activity:
+    """Record one line of the board's history (shown live in its activity list)."""
+    who = actor if actor is not None and actor.is_authenticated else None
+    return Activity.objects.create(board=board, card=card, actor=who, verb=verb, text=text[:600])
+
+
+def _q(text: str) -> str:
+    return f"“{text}”"
 
 
 def _renumber(items: Sequence[Card] | Sequence[Pipeline]) -> list:
@@ -118,9 +143,11 @@ def board_rename(*, board: Board, name: str, actor: User | None = None) -> Board
     """Rename a board."""
     name = clean_title(name, field="Board name")
     locked = _lock(board)
+    old = locked.name
     locked.name = board.name = name
     locked.save(update_fields=["name"])
-    live.changed(locked, header=True)
+    note = _log(locked, actor, "renamed", f"renamed the board from {_q(old)} to {_q(name)}")
+    live.changed(locked, header=True, activities=[note])
     return board
 
 
@@ -160,7 +187,8 @@ def member_add(*, board: Board, username: str, role: str, actor: User | None = N
     if Membership.objects.filter(board=locked, user=user).exists():
         raise ValidationError(f"{username} is a member already.")
     membership = Membership.objects.create(board=locked, user=user, role=role)
-    live.changed(locked, header=True)
+    note = _log(locked, actor, "member", f"added {user.get_username()} as {role}")
+    live.changed(locked, header=True, activities=[note])
     return membership
 
 
@@ -169,9 +197,12 @@ def member_set_role(*, membership: Membership, role: str, actor: User | None = N
     """Change a member's role; their open pages reload with the new controls."""
     role = _check_role(role)
     locked = _lock(membership.board)
+    if not Membership.objects.filter(pk=membership.pk, board=locked).exists():
+        raise ValidationError("That member is no longer on this board.")  # removed meanwhile
     membership.role = role
     membership.save(update_fields=["role"])
-    live.changed(locked, header=True)
+    note = _log(locked, actor, "member", f"made {membership.user.get_username()} {role}")
+    live.changed(locked, header=True, activities=[note])
     live.member_changed(locked.pk, membership.user_id, removed=False)
     return membership
 
@@ -181,8 +212,11 @@ def member_remove(*, membership: Membership, actor: User | None = None) -> None:
     """Remove a member; their open pages stop receiving the board and say why."""
     locked = _lock(membership.board)
     user_id = membership.user_id
+    name = membership.user.get_username()
     membership.delete()
-    live.changed(locked, header=True)
+    EditClaim.objects.filter(card__board=locked, user_id=user_id).delete()
+    note = _log(locked, actor, "member", f"removed {name} from the board")
+    live.changed(locked, header=True, activities=[note])
     live.member_changed(locked.pk, user_id, removed=True)
 
 
@@ -196,7 +230,8 @@ def pipeline_create(*, board: Board, name: str, actor: User | None = None) -> Pi
     locked = _lock(board)
     position = Pipeline.objects.filter(board=locked).count()
     pipeline = Pipeline.objects.create(board=locked, name=name, position=position)
-    live.changed(locked, strip=True)
+    note = _log(locked, actor, "created", f"added the pipeline {_q(name)}")
+    live.changed(locked, strip=True, activities=[note])
     return pipeline
 
 
@@ -205,9 +240,11 @@ def pipeline_rename(*, pipeline: Pipeline, name: str, actor: User | None = None)
     """Rename a pipeline."""
     name = clean_title(name, field="Pipeline name")
     locked = _lock(pipeline.board)
+    old = Pipeline.objects.filter(pk=pipeline.pk).values_list("name", flat=True).first() or pipeline.name
     pipeline.name = name
     pipeline.save(update_fields=["name"])
-    live.changed(locked, pipelines=[pipeline.pk])
+    note = _log(locked, actor, "renamed", f"renamed the pipeline {_q(old)} to {_q(name)}")
+    live.changed(locked, pipelines=[pipeline.pk], activities=[note])
     return pipeline
 
 
@@ -215,10 +252,12 @@ def pipeline_rename(*, pipeline: Pipeline, name: str, actor: User | None = None)
 def pipeline_delete(*, pipeline: Pipeline, actor: User | None = None) -> None:
     """Delete a pipeline and its cards; close the gap it leaves."""
     locked = _lock(pipeline.board)
+    name = pipeline.name
     pipeline.delete()
     rest = list(Pipeline.objects.select_for_update().filter(board=locked))
     Pipeline.objects.bulk_update(_renumber(rest), ["position"])
-    live.changed(locked, strip=True)
+    note = _log(locked, actor, "deleted", f"deleted the pipeline {_q(name)} and its cards")
+    live.changed(locked, strip=True, activities=[note])
 
 
 @transaction.atomic
@@ -236,8 +275,9 @@ def pipelines_reorder(*, board: Board, pipeline_ids: Sequence[int], actor: User 
     order = merge_order([p.pk for p in pipelines], requested)
     changed = _renumber([by_id[i] for i in order])
     Pipeline.objects.bulk_update(changed, ["position"])
+    notes = [_log(locked, actor, "moved", "reordered the pipelines")] if changed else []
     # Always answer with the authoritative strip: a stale client is corrected either way.
-    live.changed(locked, strip=True)
+    live.changed(locked, strip=True, activities=notes)
     return bool(changed)
 
 
@@ -252,8 +292,10 @@ def pipeline_move(*, pipeline: Pipeline, position: int, actor: User | None = Non
         raise ValidationError("That pipeline no longer exists.")
     others = [p for p in rows if p.pk != pipeline.pk]
     others.insert(max(0, min(int(position), len(others))), current)
-    Pipeline.objects.bulk_update(_renumber(others), ["position"])
-    live.changed(locked, strip=True)
+    changed = _renumber(others)
+    Pipeline.objects.bulk_update(changed, ["position"])
+    notes = [_log(locked, actor, "moved", f"moved the pipeline {_q(current.name)}")] if changed else []
+    live.changed(locked, strip=True, activities=notes)
     pipeline.position = current.position
     return pipeline
 
@@ -278,7 +320,8 @@ def card_create(*, pipeline: Pipeline, title: str, description: str = "", actor:
         position=position,
         updated_by=actor if actor and actor.is_authenticated else None,
     )
-    live.changed(locked, pipelines=[pipeline.pk])
+    note = _log(locked, actor, "created", f"created {_q(title)} in {pipeline.name}", card=card)
+    live.changed(locked, pipelines=[pipeline.pk], activities=[note])
     return card
 
 
@@ -290,11 +333,14 @@ def card_update(
     description: str,
     actor: User | None = None,
     base_version: int | None = None,
+    over_claim: bool = True,
 ) -> Card:
     """Change a card's title and description.
 
     With `base_version`, a save based on an older version of the card is refused
-    (no silent lost update); the caller shows the current text.
+    (no silent lost update); the caller shows the current text. Without `over_claim`,
+    saving while someone else has the card's edit form open is refused (ClaimHeld) so
+    the caller can ask for confirmation. Saving ends the saver's own claim.
     """
     title = clean_title(title, field="Title")
     description = clean_description(description)
@@ -304,13 +350,31 @@ def card_update(
         raise ValidationError("This card no longer exists.")
     if base_version is not None and current.version != base_version:
         raise StaleEdit(current)
+    claim = active_claim(card=current)
+    if claim is not None and not over_claim and (actor is None or claim.user_id != actor.pk):
+        raise ClaimHeld(claim)
+    notes = []
+    if current.title != title:
+        notes.append(_log(locked, actor, "renamed", f"renamed {_q(current.title)} to {_q(title)}", card=current))
+    if current.description != description:
+        notes.append(_log(locked, actor, "edited", f"edited the description of {_q(title)}", card=current))
     current.title = title
     current.description = description
     current.version += 1
     current.updated_by = actor if actor and actor.is_authenticated else None
     current.save(update_fields=["title", "description", "version", "updated_by", "updated_at"])
-    live.changed(locked, cards=[current.pk])
+    if actor is not None:
+        EditClaim.objects.filter(card=current, user_id=actor.pk).delete()
+    live.changed(locked, cards=[current.pk], activities=notes)
     return current
+
+
+class ClaimHeld(ValidationError):
+    """Someone else has the card's edit form open: saving over it needs confirmation."""
+
+    def __init__(self, claim: EditClaim) -> None:
+        super().__init__(f"{claim.user.get_username()} is editing this card right now. Save anyway?")
+        self.claim = claim
 
 
 class StaleEdit(ValidationError):
@@ -327,10 +391,11 @@ def card_delete(*, card: Card, actor: User | None = None) -> None:
     locked = _lock(card.board)
     # Where the card is now, not where the caller saw it: it may have moved meanwhile.
     pipeline_id = Card.objects.filter(pk=card.pk).values_list("pipeline_id", flat=True).first() or card.pipeline_id
+    note = _log(locked, actor, "deleted", f"deleted {_q(card.title)}")
     Card.objects.filter(pk=card.pk).delete()
     rest = list(Card.objects.select_for_update().filter(pipeline_id=pipeline_id))
     Card.objects.bulk_update(_renumber(rest), ["position"])
-    live.changed(locked, pipelines=[pipeline_id])
+    live.changed(locked, pipelines=[pipeline_id], activities=[note])
 
 
 @transaction.atomic
@@ -355,7 +420,8 @@ def pipeline_reorder(*, pipeline: Pipeline, card_ids: Sequence[int], actor: User
     order = merge_order([c.pk for c in current], requested)
 
     touched = {pipeline.pk}
-    moved_from = {listed[i].pipeline_id for i in requested if listed[i].pipeline_id != pipeline.pk}
+    original = {i: listed[i].pipeline_id for i in requested}
+    moved_from = {old for old in original.values() if old != pipeline.pk}
     for card_id in order:
         by_id[card_id].pipeline_id = pipeline.pk
     to_save = {c.pk: c for c in _renumber([by_id[i] for i in order])}
@@ -369,7 +435,14 @@ def pipeline_reorder(*, pipeline: Pipeline, card_ids: Sequence[int], actor: User
     Card.objects.bulk_update(list(to_save.values()), ["pipeline", "position"])
     touched |= moved_from
     changed = sorted(touched)
-    live.changed(locked, pipelines=changed)
+    names = dict(Pipeline.objects.filter(pk__in=changed).values_list("pk", "name"))
+    notes = [
+        _log(locked, actor, "moved", f"moved {_q(c.title)} from {names[old]} to {pipeline.name}", card=c)
+        for c, old in ((listed[i], original[i]) for i in requested if original[i] != pipeline.pk)
+    ]
+    if not notes and to_save:
+        notes.append(_log(locked, actor, "moved", f"reordered the cards of {pipeline.name}"))
+    live.changed(locked, pipelines=changed, activities=notes)
     return changed
 
 
@@ -396,6 +469,142 @@ def card_move(*, card: Card, pipeline: Pipeline, position: int, actor: User | No
         to_save |= {c.pk: c for c in _renumber(rest)}
     Card.objects.bulk_update(list(to_save.values()), ["pipeline", "position"])
     touched = sorted({source_id, pipeline.pk})
-    live.changed(locked, pipelines=touched)
+    if source_id != pipeline.pk:
+        source_name = Pipeline.objects.filter(pk=source_id).values_list("name", flat=True).first()
+        text = f"moved {_q(current.title)} from {source_name} to {pipeline.name}"
+    else:
+        text = f"moved {_q(current.title)} within {pipeline.name}"
+    notes = [_log(locked, actor, "moved", text, card=current)] if len(to_save) > 1 or source_id != pipeline.pk else []
+    live.changed(locked, pipelines=touched, activities=notes)
     card.pipeline_id, card.position = current.pipeline_id, current.position
     return touched
+
+
+# --- comments ------------------------------------------------------------------------------
+
+
+def clean_comment(value: str | None) -> str:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ValidationError("A comment cannot be empty.")
+    if len(text) > COMMENT_MAX:
+        raise ValidationError(f"A comment is at most {COMMENT_MAX} characters (this one has {len(text)}).")
+    return text
+
+
+@transaction.atomic
+def comment_create(*, card: Card, author: User, body: str) -> Comment:
+    """Add a comment to a card (any member may: it is how a viewer takes part)."""
+    body = clean_comment(body)
+    locked = _lock(card.board)
+    if not Card.objects.filter(pk=card.pk, board=locked).exists():
+        raise ValidationError("This card no longer exists.")
+    comment = Comment.objects.create(card=card, author=author, body=body)
+    note = _log(locked, author, "commented", f"commented on {_q(card.title)}", card=card)
+    live.changed(locked, cards=[card.pk], comments=[comment.pk], activities=[note])
+    return comment
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
+    """Change one's own comment."""
+    body = clean_comment(body)
+    if comment.author_id != actor.pk:
+        raise PermissionDenied("Only its author can edit a comment.")
+    locked = _lock(comment.card.board)
+    comment.body = body
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "edited_at"])
+    live.changed(locked, comments=[comment.pk])
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, actor: User) -> None:
+    """Delete a comment: its author may, and so may the board's owner."""
+    board = comment.card.board
+    if actor.pk not in (comment.author_id, board.owner_id):
+        raise PermissionDenied("Only its author or the board's owner can delete a comment.")
+    locked = _lock(board)
+    card_id, comment_id = comment.card_id, comment.pk
+    comment.delete()
+    note = _log(locked, actor, "deleted", f"deleted a comment on {_q(comment.card.title)}", card=comment.card)
+    live.changed(locked, cards=[card_id], removed_comments=[comment_id], activities=[note])
+
+
+# --- edit claims ---------------------------------------------------------------------------
+
+CLAIM_TTL = timedelta(minutes=5)
+
+
+def active_claim(*, card: Card) -> EditClaim | None:
+    return EditClaim.objects.select_related("user").filter(card=card, expires_at__gt=timezone.now()).first()
+
+
+@transaction.atomic
+def claim_take(*, card: Card, user: User, page: str = "") -> EditClaim:
+    """Mark the card as being edited by `user`, unless someone else holds a live claim.
+
+    Returns the claim in force: the caller's own, or the other person's.
+    """
+    locked = _lock(card.board)
+    current = active_claim(card=card)
+    if current is not None and current.user_id != user.pk:
+        return current
+    claim, _ = EditClaim.objects.update_or_create(
+        card=card, defaults={"user": user, "page": page, "expires_at": timezone.now() + CLAIM_TTL}
+    )
+    if current is None:
+        live.changed(locked, cards=[card.pk])
+    return claim
+
+
+@transaction.atomic
+def claim_release(*, card: Card, user: User) -> bool:
+    """End `user`'s claim on the card (saved or cancelled); return whether there was one."""
+    if not EditClaim.objects.filter(card=card, user_id=user.pk).exists():
+        return False
+    locked = _lock(card.board)
+    EditClaim.objects.filter(card=card, user_id=user.pk).delete()
+    live.changed(locked, cards=[card.pk])
+    return True
+
+
+def claims_release_page(*, page: str) -> int:
+    """End the claims held by an open page whose socket is gone; return how many."""
+    ended = 0
+    for claim in list(EditClaim.objects.filter(page=page).select_related("card__board", "user")):
+        ended += claim_release(card=claim.card, user=claim.user)
+    return ended
+
+
+# --- presence ------------------------------------------------------------------------------
+
+PRESENCE_TTL = timedelta(seconds=90)
+
+
+def _online_users(board_id: int) -> set[int]:
+    fresh = timezone.now() - PRESENCE_TTL
+    return set(Presence.objects.filter(board_id=board_id, seen_at__gt=fresh).values_list("user_id", flat=True))
+
+
+def presence_join(*, board_id: int, user: User, page: str) -> bool:
+    """An open page of the board (one per tab); return whether the set of people online changed."""
+    before = _online_users(board_id)
+    Presence.objects.create(board_id=board_id, user=user, page=page, seen_at=timezone.now())
+    return user.pk not in before
+
+
+def presence_leave(*, board_id: int, user_id: int, page: str) -> bool:
+    """A page closed; return whether the set of people online changed (their last tab)."""
+    Presence.objects.filter(board_id=board_id, user_id=user_id, page=page).delete()
+    return user_id not in _online_users(board_id)
+
+
+def presence_heartbeat(*, pages: Iterable[str]) -> None:
+    """Open pages are still there: keep their presence and edit claims fresh."""
+    pages = list(pages)
+    if pages:
+        now = timezone.now()
+        Presence.objects.filter(page__in=pages).update(seen_at=now)
+        EditClaim.objects.filter(page__in=pages).update(expires_at=now + CLAIM_TTL)

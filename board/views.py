@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
@@ -22,9 +23,11 @@ from board import live, selectors, services
 from board.forms import (
     CardCreateForm,
     CardForm,
+    CommentForm,
     MemberForm,
     MoveForm,
     NameForm,
+    PageForm,
     PositionForm,
     RoleForm,
     SignupForm,
@@ -83,6 +86,9 @@ def board_page(
     hidden = {card.pk for p in pipelines for card in p.cards.all() if query and not selectors.card_matches(card, query)}
     context = {
         "board": board,
+        "now": timezone.now(),
+        "people": selectors.online_users(board_id=board.pk),
+        "stamp": int(time.time() * 1000),
         "role": access.role,
         "can_edit": access.can_edit,
         "is_owner": access.is_owner,
@@ -182,10 +188,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 # --- boards -----------------------------------------------------------------------------------
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """My boards (owned and shared), and a form to create one."""
+    if not request.user.is_authenticated:
+        # As board_endpoint does: htmx would follow a redirect silently and show nothing.
+        if request.htmx:
+            return flash_response("Your session has ended: log in again.", 401)
+        return redirect_to_login(request.get_full_path())
     error = ""
     if request.method == "POST":
         form = NameForm(request.POST)
@@ -317,12 +327,17 @@ def card_create(request: HtmxHttpRequest, access: Access, pipeline_id: int) -> H
 
 
 def card_context(access: Access, card: Any, **extra: Any) -> dict[str, Any]:
+    history, more = selectors.activity_page(board=access.board, card=card)
     return {
         "board": access.board,
         "card": card,
+        "now": timezone.now(),
         "can_edit": access.can_edit,
         "is_owner": access.is_owner,
         "pipelines": selectors.board_pipelines_names(board=access.board),
+        "comments": selectors.card_comments(card=card),
+        "history": history,
+        "history_more": more,
         **extra,
     }
 
@@ -343,8 +358,10 @@ def card_detail(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpR
 def card_edit(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpResponse:
     card = selectors.card_of_board(board=access.board, card_id=card_id)
     if request.method == "GET":
+        claim = services.claim_take(card=card, user=request.user, page=live.current_page())
+        claimed_by = claim.user if claim.user_id != request.user.pk else None
         form = CardForm(initial={"title": card.title, "description": card.description, "version": card.version})
-        return show_panel(request, access, "card_edit", card_context(access, card, form=form))
+        return show_panel(request, access, "card_edit", card_context(access, card, form=form, claimed_by=claimed_by))
     form = CardForm(request.POST)
     if not form.is_valid():
         context = card_context(access, card, form=form, message=first_error(form))
@@ -357,8 +374,14 @@ def card_edit(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpRes
                 title=data["title"],
                 description=data["description"],
                 base_version=data["version"],
+                over_claim=request.POST.get("over_claim") == "1",
                 actor=request.user,
             )
+    except services.ClaimHeld as held:
+        context = card_context(
+            access, card, form=form, claimed_by=held.claim.user, confirm_over_claim=True, message=held.messages[0]
+        )
+        return show_panel(request, access, "card_edit", context, status=409)
     except services.StaleEdit as stale:
         current = stale.current
         fresh = CardForm(
@@ -437,3 +460,100 @@ def member_remove(request: HtmxHttpRequest, access: Access, user_id: int) -> Htt
     with live.capture() as captured:
         services.member_remove(membership=membership, actor=request.user)
     return members_done(request, access, captured)
+
+
+@board_endpoint(need="edit")
+def card_release(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpResponse:
+    """Close the edit form without saving: the edit claim ends."""
+    card = selectors.card_of_board(board=access.board, card_id=card_id)
+    with live.capture() as captured:
+        services.claim_release(card=card, user=request.user)
+    detail = panel_html("card_detail", card_context(access, card))
+    return done(request, captured, f"{base(access)}c/{card.pk}/", detail)
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+
+@board_endpoint(need="read")
+def comment_create(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpResponse:
+    """Any member comments, viewers included: it is how a viewer takes part."""
+    card = selectors.card_of_board(board=access.board, card_id=card_id)
+    body = valid(CommentForm(request.POST))["body"]
+    with live.capture() as captured:
+        services.comment_create(card=card, author=request.user, body=body)
+    return done(request, captured, f"{base(access)}c/{card.pk}/")
+
+
+def comment_context(access: Access, comment: Any, **extra: Any) -> dict[str, Any]:
+    return {"board": access.board, "comment": comment, "now": timezone.now(), **extra}
+
+
+@board_endpoint(need="read", methods=("GET",))
+def comment_detail(request: HtmxHttpRequest, access: Access, comment_id: int) -> HttpResponse:
+    comment = selectors.comment_of_board(board=access.board, comment_id=comment_id)
+    if not request.htmx:
+        return redirect(f"{base(access)}c/{comment.card_id}/")
+    return render(request, f"{PAGE}#comment", comment_context(access, comment))
+
+
+@board_endpoint(need="read", methods=("GET", "POST"))
+def comment_edit(request: HtmxHttpRequest, access: Access, comment_id: int) -> HttpResponse:
+    comment = selectors.comment_of_board(board=access.board, comment_id=comment_id)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied("Only its author can edit a comment.")
+    if request.method == "GET":
+        if request.htmx:
+            return render(request, f"{PAGE}#comment_edit", comment_context(access, comment))
+        context = card_context(access, comment.card, editing_comment=comment.pk)
+        return board_page(request, access, panel="card_detail", **context)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        context = comment_context(access, comment, message=first_error(form), body=request.POST.get("body", ""))
+        if request.htmx:
+            response = render(request, f"{PAGE}#comment_edit", context, status=400)
+            response["HX-Retarget"], response["HX-Reswap"] = f"#comment-{comment.pk}", "outerHTML"
+            return response
+        raise ValidationError(first_error(form))
+    with live.capture() as captured:
+        services.comment_update(comment=comment, actor=request.user, body=form.cleaned_data["body"])
+    return done(request, captured, f"{base(access)}c/{comment.card_id}/")
+
+
+@board_endpoint(need="read", methods=("GET", "POST"))
+def comment_delete(request: HtmxHttpRequest, access: Access, comment_id: int) -> HttpResponse:
+    comment = selectors.comment_of_board(board=access.board, comment_id=comment_id)
+    if request.user.pk not in (comment.author_id, access.board.owner_id):
+        raise PermissionDenied("Only its author or the board's owner can delete a comment.")
+    if request.method == "GET":
+        return confirm(request, access, "Delete this comment?", f"{base(access)}comments/{comment.pk}/delete/")
+    card_id = comment.card_id
+    with live.capture() as captured:
+        services.comment_delete(comment=comment, actor=request.user)
+    return done(request, captured, f"{base(access)}c/{card_id}/")
+
+
+# --- activity ---------------------------------------------------------------------------------
+
+
+@board_endpoint(need="read", methods=("GET",))
+def activity(request: HtmxHttpRequest, access: Access) -> HttpResponse:
+    """The board's history (or one card's, with ?card=), newest first, a page at a time."""
+    page = valid(PageForm(request.GET or {"page": 1}))["page"] or 1
+    card = None
+    if request.GET.get("card"):
+        card_id = valid(PageForm({"page": 1, "card": request.GET["card"]}))["card"]
+        card = selectors.card_of_board(board=access.board, card_id=card_id)
+    items, more = selectors.activity_page(board=access.board, page=page, card=card)
+    context = {
+        "board": access.board,
+        "card": card,
+        "activities": items,
+        "more": more,
+        "next_page": page + 1,
+        "page": page,
+        "now": timezone.now(),
+    }
+    if request.htmx:
+        return render(request, f"{PAGE}#activity_items", context)
+    return render(request, "board/activity.html", context)

@@ -19,13 +19,12 @@
     el.textContent = text || "";
   }
 
-  // Our refusals (4xx with a message for the page) are swapped like any answer; in DEBUG,
-  // django-htmx's helper would otherwise replace the whole page with them.
+  // Our 4xx refusals are swapped like any answer (DEBUG's helper would replace the page).
   window.addEventListener("htmx:beforeOnLoad", function (e) {
     if (e.detail.xhr.getResponseHeader("X-LiveBoard-Message")) e.stopPropagation();
   }, true);
 
-  // --- ordering: never let an older fragment replace a newer one ----------------------
+  // ordering: never let an older fragment replace a newer one
   document.addEventListener("htmx:oobBeforeSwap", function (e) {
     var frag = e.detail.fragment;
     var incoming = frag.nodeType === 11 ? frag.firstElementChild : frag;
@@ -36,8 +35,7 @@
     var inner = target.querySelectorAll("[data-v]");
     for (var i = 0; i < inner.length; i++) {
       if (version(inner[i]) > nv) {
-        // Part of the target is newer than the whole incoming fragment: ask for the
-        // whole board again rather than show a mix.
+        // Part of the target is newer: ask for the whole board rather than show a mix.
         e.detail.shouldSwap = false;
         resync();
         return;
@@ -65,7 +63,7 @@
     try { el.setSelectionRange(saved.start, saved.end); } catch (err) { /* not a text field */ }
   });
 
-  // --- the socket: status, reconnect on any close, resync on demand --------------------
+  // the socket: status, reconnect on any close, resync on demand
   function resync() { if (socket) socket.reconnect(); }
 
   document.addEventListener("htmx:wsOpen", function (e) {
@@ -88,8 +86,7 @@
       return;
     }
     setStatus("reconnecting", "Reconnecting…");
-    // The extension retries only after abnormal closes; daphne ends idle sockets with
-    // 1000, and a server restart says 1001/1012: reconnect after those too.
+    // The extension retries only abnormal closes; daphne ends idle sockets with 1000.
     if ([1006, 1011, 1012, 1013].indexOf(code) < 0 && e.detail.socketWrapper) {
       var wrapper = e.detail.socketWrapper;
       var delay = Math.min(8000, 500 * Math.pow(2, retry++)) * (0.5 + Math.random() / 2);
@@ -98,7 +95,7 @@
   });
   document.addEventListener("htmx:wsError", function () { if (!ended) setStatus("reconnecting", "Reconnecting…"); });
 
-  // --- the dialog panel: card detail, edit form, members, confirmations ---------------
+  // the dialog panel: card detail, edit form, members, confirmations
   function panel() { return document.getElementById("panel"); }
   function syncPanel() {
     var p = panel();
@@ -117,22 +114,39 @@
     }
   });
   document.addEventListener("close", function (e) {
-    if (e.target === panel()) { panel().innerHTML = ""; }
+    if (e.target !== panel()) return;
+    // Closing an edit form is cancelling it: the edit claim ends.
+    var cancel = panel().querySelector(".cancel-edit");
+    if (cancel) htmx.ajax("POST", cancel.getAttribute("hx-post"), { source: live(), swap: "none" });
+    panel().innerHTML = "";
   }, true);
+
+  // "5 minutes ago" stays true while the page is open.
+  function ago() {
+    document.querySelectorAll("time[datetime]").forEach(function (t) {
+      var s = (Date.now() - Date.parse(t.getAttribute("datetime"))) / 1000, n, u;
+      if (isNaN(s)) return;
+      if (s < 60) { t.textContent = "just now"; return; }
+      if (s < 3600) { n = Math.floor(s / 60); u = "minute"; } else if (s < 86400) { n = Math.floor(s / 3600); u = "hour"; } else { n = Math.floor(s / 86400); u = "day"; }
+      t.textContent = n + " " + u + (n > 1 ? "s" : "") + " ago";
+    });
+  }
+  setInterval(ago, 30000);
+  document.addEventListener("DOMContentLoaded", ago);
 
   // A form that succeeded is emptied (add card, add pipeline), the page stays put.
   document.addEventListener("htmx:afterRequest", function (e) {
     var elt = e.detail.elt;
-    if (e.detail.successful && elt.matches && elt.matches("form.add-card, form.add-pipeline")) {
+    if (e.detail.successful && elt.matches && elt.matches("form.add-card, form.add-pipeline, form.comment-form")) {
       var action = elt.getAttribute("action");
       setTimeout(function () {
         var form = document.querySelector('form[action="' + CSS.escape(action) + '"]');
-        if (form) { form.reset(); var input = form.querySelector("input[name=title], input[name=name]"); if (input) input.focus(); }
+        if (form) { form.reset(); var input = form.querySelector("input[name=title], input[name=name], textarea"); if (input) input.focus(); }
       }, 0);
     }
   });
 
-  // --- filter: the server says which cards match; live swaps are filtered again ---------
+  // filter: the server says which cards match; live swaps are filtered again
   var filterTimer = null;
   function filterInput() { return document.getElementById("filter"); }
   function applyFilter() {
@@ -169,9 +183,8 @@
   });
 
 
-  // --- moving cards and pipelines: mouse (native drag), touch (pointer), keyboard ------
-  // All three end in the same place: the new order of one list is posted, and the
-  // server's fragments replace the list. Live updates that arrive meanwhile wait.
+  // moving cards and pipelines: mouse (native drag), touch (pointer), keyboard
+  // All three post the new order of one list; the server's fragments replace it.
   var moving = null;      // {el, list, parent, next, mode}
   var held = [];          // websocket messages held while something is being moved
 
@@ -241,13 +254,38 @@
     announce("The move was refused.");
     resync();
   });
+  // Socket messages are applied here: held while something moves, and parts whose
+  // target is not on this page (a closed card's comments) are left out.
+  var fromSocket = false;
   document.addEventListener("htmx:wsBeforeMessage", function (e) {
-    if (moving) { held.push(e.detail.message); e.preventDefault(); }
+    e.preventDefault();
+    if (moving) held.push(e.detail.message); else apply(e.detail.message);
   });
   function release() {
     var messages = held; held = [];
-    messages.forEach(function (html) { htmx.swap(document.body, html, { swapStyle: "none" }); });
+    messages.forEach(apply);
   }
+  function apply(html) {
+    var t = document.createElement("template"), keep = [];
+    t.innerHTML = html;
+    Array.prototype.forEach.call(t.content.children, function (el) {
+      var oob = el.getAttribute("hx-swap-oob") || "true", i = oob.indexOf(":");
+      if (document.querySelector(i > 0 ? oob.slice(i + 1) : "#" + CSS.escape(el.id))) {
+        el.setAttribute("hx-swap-oob", oob);
+        keep.push(el.outerHTML);
+      }
+    });
+    if (!keep.length) return;
+    fromSocket = true;
+    try { htmx.swap(document.body, keep.join(""), { swapStyle: "none" }); } finally { fromSocket = false; }
+  }
+  // What someone else changed flashes briefly (CSS; calmer with reduced motion).
+  document.addEventListener("htmx:oobAfterSwap", function (e) {
+    var el = e.target, by = el.getAttribute && el.getAttribute("data-by");
+    if (!fromSocket || !by || by === live().getAttribute("data-user")) return;
+    el.classList.add("changed");
+    setTimeout(function () { el.classList.remove("changed"); }, 1700);
+  });
 
   function nearest(list, el, x, y) {
     // The item before which `el` would land, from the pointer's position.

@@ -15,6 +15,11 @@ PASSWORD = "a-long-test-password-1"
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_layers():
     """Each test gets its own in-memory layer: its queues belong to one event loop."""
     from channels.layers import channel_layers

@@ -51,6 +51,7 @@ def server_env(**extra: str) -> dict[str, str]:
         url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
         env["DATABASE_URL"] = urllib.parse.urlunsplit(url._replace(path="/" + db["NAME"]))
     env["DEBUG"] = "1"
+    env["FAST_PASSWORD_HASHING"] = "1"
     env.update(extra)
     return env
 

@@ -1,0 +1,314 @@
+"""Working together on a card: comments, presence, edit claims, change highlights, activity."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from board import live, services
+from board.models import Activity, Comment, EditClaim, Presence
+from tests.test_consumers import expect_closed, open_socket
+
+# --- comments: services ----------------------------------------------------------------------
+
+
+def test_members_comment_and_viewers_too(world):
+    card = world.cards[0]
+    for author in (world.owner, world.editor, world.viewer):
+        services.comment_create(card=card, author=author, body=f"from {author.username}")
+    assert list(card.comments.values_list("author__username", flat=True)) == ["olive", "eddie", "vera"]
+
+
+@pytest.mark.parametrize("body", ["", "   ", "x" * 5001])
+def test_empty_or_over_long_comments_are_refused_and_change_nothing(world, body):
+    with pytest.raises(ValidationError):
+        services.comment_create(card=world.cards[0], author=world.editor, body=body)
+    assert not Comment.objects.exists()
+
+
+def test_only_the_author_edits_a_comment(world):
+    comment = services.comment_create(card=world.cards[0], author=world.viewer, body="first")
+    with pytest.raises(PermissionDenied):
+        services.comment_update(comment=comment, actor=world.owner, body="hijacked")
+    services.comment_update(comment=comment, actor=world.viewer, body="second")
+    comment.refresh_from_db()
+    assert comment.body == "second" and comment.edited_at is not None
+
+
+def test_author_or_owner_deletes_a_comment_nobody_else(world):
+    mine = services.comment_create(card=world.cards[0], author=world.viewer, body="mine")
+    theirs = services.comment_create(card=world.cards[0], author=world.editor, body="theirs")
+    with pytest.raises(PermissionDenied):
+        services.comment_delete(comment=theirs, actor=world.viewer)
+    services.comment_delete(comment=mine, actor=world.viewer)
+    services.comment_delete(comment=theirs, actor=world.owner)
+    assert not Comment.objects.exists()
+
+
+# --- comments: views ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [("owner", 200), ("editor", 200), ("viewer", 200), ("stranger", 404), ("anonymous", 401)],
+)
+def test_comment_permission_matrix(world, as_user, who, status):
+    user = None if who == "anonymous" else getattr(world, who)
+    response = as_user(user, htmx=True).post(f"/b/{world.board.pk}/c/{world.cards[0].pk}/comments/", {"body": "hi"})
+    assert response.status_code == status
+    assert Comment.objects.count() == (1 if status == 200 else 0)
+
+
+def test_comment_on_another_boards_card_is_not_found(world, as_user):
+    url = f"/b/{world.board.pk}/c/{world.other_card.pk}/comments/"
+    response = as_user(world.editor, htmx=True).post(url, {"body": "sneaky"})
+    assert response.status_code == 404
+    assert not Comment.objects.exists()
+
+
+def test_comment_answer_appends_to_the_thread_and_updates_the_card_count(world, as_user):
+    card = world.cards[0]
+    response = as_user(world.viewer, htmx=True).post(f"/b/{world.board.pk}/c/{card.pk}/comments/", {"body": "ok"})
+    html = response.content.decode()
+    assert f'hx-swap-oob="beforeend:#comments-{card.pk}"' in html
+    assert f'id="card-{card.pk}"' in html and "1 comment" in html
+
+
+def test_comments_keep_line_breaks_link_safely_and_are_escaped(world, as_user):
+    card = world.cards[0]
+    body = "line one\nsee https://example.com/x <script>alert(1)</script> javascript:alert(2)"
+    services.comment_create(card=card, author=world.editor, body=body)
+    html = as_user(world.owner, htmx=True).get(f"/b/{world.board.pk}/c/{card.pk}/").content.decode()
+    assert "line one<br>" in html
+    assert '<a href="https://example.com/x" rel="nofollow">' in html
+    assert "&lt;script&gt;" in html and "<script>alert" not in html
+    assert 'href="javascript' not in html
+
+
+def test_comment_edit_and_delete_over_http(world, as_user):
+    comment = services.comment_create(card=world.cards[0], author=world.viewer, body="typo")
+    viewer = as_user(world.viewer, htmx=True)
+    edit = viewer.post(f"/b/{world.board.pk}/comments/{comment.pk}/edit/", {"body": "fixed"})
+    assert edit.status_code == 200 and "fixed" in edit.content.decode()
+    refused = as_user(world.editor, htmx=True).post(f"/b/{world.board.pk}/comments/{comment.pk}/delete/")
+    assert refused.status_code == 403
+    gone = as_user(world.owner, htmx=True).post(f"/b/{world.board.pk}/comments/{comment.pk}/delete/")
+    assert gone.status_code == 200 and 'hx-swap-oob="delete"' in gone.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_empty_comment_edit_is_refused_with_the_form_again(world, as_user):
+    comment = services.comment_create(card=world.cards[0], author=world.viewer, body="keep")
+    response = as_user(world.viewer, htmx=True).post(f"/b/{world.board.pk}/comments/{comment.pk}/edit/", {"body": ""})
+    assert response.status_code == 400
+    comment.refresh_from_db()
+    assert comment.body == "keep"
+
+
+# --- edit claims -----------------------------------------------------------------------------
+
+
+def test_opening_the_edit_form_claims_the_card_and_others_are_told(world, as_user):
+    card = world.cards[0]
+    first = as_user(world.editor, htmx=True).get(f"/b/{world.board.pk}/c/{card.pk}/edit/")
+    assert first.status_code == 200 and "is editing" not in first.content.decode()
+    assert EditClaim.objects.get(card=card).user == world.editor
+    second = as_user(world.owner, htmx=True).get(f"/b/{world.board.pk}/c/{card.pk}/edit/")
+    assert "eddie</strong> is editing this card" in second.content.decode()
+    board_page = as_user(world.viewer).get(f"/b/{world.board.pk}/").content.decode()
+    assert "✎ eddie" in board_page
+
+
+def test_saving_over_someone_elses_claim_asks_for_confirmation(world, as_user):
+    card = world.cards[0]
+    services.claim_take(card=card, user=world.editor, page="editorpage1")
+    owner = as_user(world.owner, htmx=True)
+    data = {"title": "Mine now", "description": "", "version": card.version}
+    asked = owner.post(f"/b/{world.board.pk}/c/{card.pk}/edit/", data)
+    assert asked.status_code == 409 and "Save anyway" in asked.content.decode()
+    card.refresh_from_db()
+    assert card.title == "Card 0"
+    saved = owner.post(f"/b/{world.board.pk}/c/{card.pk}/edit/", {**data, "over_claim": "1"})
+    assert saved.status_code == 200
+    card.refresh_from_db()
+    assert card.title == "Mine now"
+
+
+def test_save_based_on_an_outdated_version_is_refused_with_the_current_text(world, as_user):
+    card = world.cards[0]
+    old_version = card.version
+    services.card_update(card=card, title="Changed meanwhile", description="new text", actor=world.owner)
+    data = {"title": "Lost update", "description": "", "version": old_version}
+    response = as_user(world.editor, htmx=True).post(f"/b/{world.board.pk}/c/{card.pk}/edit/", data)
+    assert response.status_code == 409
+    assert "Changed meanwhile" in response.content.decode()
+    card.refresh_from_db()
+    assert card.title == "Changed meanwhile"
+
+
+def test_save_and_cancel_end_the_claim(world, as_user):
+    card = world.cards[0]
+    editor = as_user(world.editor, htmx=True)
+    editor.get(f"/b/{world.board.pk}/c/{card.pk}/edit/")
+    editor.post(f"/b/{world.board.pk}/c/{card.pk}/release/")
+    assert not EditClaim.objects.exists()
+    editor.get(f"/b/{world.board.pk}/c/{card.pk}/edit/")
+    card.refresh_from_db()
+    editor.post(
+        f"/b/{world.board.pk}/c/{card.pk}/edit/", {"title": "Saved", "description": "", "version": card.version}
+    )
+    assert not EditClaim.objects.exists()
+
+
+def test_an_expired_claim_is_not_shown_and_can_be_taken(world):
+    card = world.cards[0]
+    claim = services.claim_take(card=card, user=world.editor)
+    EditClaim.objects.filter(pk=claim.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert services.active_claim(card=card) is None
+    assert services.claim_take(card=card, user=world.owner).user == world.owner
+
+
+def test_viewers_cannot_claim_cards(world, as_user):
+    response = as_user(world.viewer, htmx=True).get(f"/b/{world.board.pk}/c/{world.cards[0].pk}/edit/")
+    assert response.status_code == 403
+    assert not EditClaim.objects.exists()
+
+
+# --- activity ----------------------------------------------------------------------------------
+
+
+def test_activity_lists_who_did_what_newest_first(world):
+    card = world.cards[0]
+    services.card_move(card=card, pipeline=world.doing, position=0, actor=world.editor)
+    services.comment_create(card=card, author=world.viewer, body="nice")
+    lines = list(Activity.objects.filter(board=world.board).values_list("actor__username", "text")[:2])
+    assert lines == [("vera", "commented on “Card 0”"), ("eddie", "moved “Card 0” from To do to Doing")]
+
+
+def test_activity_is_paginated_and_card_history_is_the_cards_own(world, as_user):
+    for i in range(25):
+        services.card_update(card=world.cards[1], title=f"T{i}", description="", actor=world.owner)
+    client = as_user(world.viewer)
+    first = client.get(f"/b/{world.board.pk}/activity/").content.decode()
+    assert first.count('class="activity-item"') == 20 and "?page=2" in first
+    second = client.get(f"/b/{world.board.pk}/activity/?page=2").content.decode()
+    assert 'class="activity-item"' in second
+    history = client.get(f"/b/{world.board.pk}/activity/?card={world.cards[2].pk}").content.decode()
+    assert history.count('class="activity-item"') == 1  # only its creation
+
+
+@pytest.mark.parametrize("query", ["?page=abc", "?page=0", "?card=xyz"])
+def test_bad_activity_queries_are_refused(world, as_user, query):
+    response = as_user(world.viewer).get(f"/b/{world.board.pk}/activity/{query}")
+    assert response.status_code == 400
+
+
+def test_strangers_see_no_activity(world, as_user):
+    assert as_user(world.stranger).get(f"/b/{world.board.pk}/activity/").status_code == 404
+
+
+def test_other_boards_card_history_is_not_found(world, as_user):
+    response = as_user(world.viewer).get(f"/b/{world.board.pk}/activity/?card={world.other_card.pk}")
+    assert response.status_code == 404
+
+
+def test_broadcast_marks_who_changed_it_so_other_pages_flash(world):
+    with live.capture() as captured:
+        services.card_update(card=world.cards[0], title="Flash", description="", actor=world.editor)
+    assert f'data-by="{world.editor.pk}"' in captured.html
+    assert 'hx-swap-oob="afterbegin:#activity-list"' in captured.html
+
+
+# --- live: websockets --------------------------------------------------------------------------
+
+live_db = pytest.mark.django_db(transaction=True)
+
+
+def run(scenario):
+    return async_to_sync(scenario)()
+
+
+@live_db
+def test_new_comment_reaches_everyone_with_the_card_open(world):
+    async def scenario():
+        watcher, _ = await open_socket(world.board.pk, world.viewer)
+        card = world.cards[0]
+        await database_sync_to_async(services.comment_create)(card=card, author=world.editor, body="live!")
+        html = await watcher.receive_from(timeout=5)
+        if "live!" not in html:  # a presence update may come first
+            html = await watcher.receive_from(timeout=5)
+        assert f"beforeend:#comments-{card.pk}" in html and "live!" in html
+        assert "1 comment" in html
+        await watcher.disconnect()
+
+    run(scenario)
+
+
+async def receive_presence(communicator, *, timeout: float = 5) -> str:
+    while True:
+        html = await communicator.receive_from(timeout=timeout)
+        if 'id="presence"' in html:
+            return html
+
+
+@live_db
+def test_presence_joins_and_leaves_and_two_tabs_count_once(world):
+    async def scenario():
+        watcher, first = await open_socket(world.board.pk, world.owner, page="ownerpage01")
+        assert 'id="presence"' in first
+        tab1, _ = await open_socket(world.board.pk, world.editor, page="editortab01")
+        html = await receive_presence(watcher)
+        assert 'title="eddie has the board open"' in html
+        tab2, _ = await open_socket(world.board.pk, world.editor, page="editortab02")
+        assert await database_sync_to_async(Presence.objects.filter(user=world.editor).count)() == 2
+        assert await watcher.receive_nothing(timeout=1.0)  # the set of people did not change
+        await tab1.disconnect()
+        assert await watcher.receive_nothing(timeout=1.0)  # still here in the other tab
+        await tab2.disconnect()
+        html = await receive_presence(watcher)
+        assert "eddie" not in html
+        await watcher.disconnect()
+
+    run(scenario)
+
+
+@live_db
+def test_claim_badge_reaches_others_and_ends_when_the_socket_is_gone(world, monkeypatch):
+    monkeypatch.setattr(live.Hub, "CLAIM_GRACE", 0.2)
+    card = world.cards[0]
+
+    async def scenario():
+        watcher, _ = await open_socket(world.board.pk, world.owner, page="ownerpage01")
+        editor, _ = await open_socket(world.board.pk, world.editor, page="editorpage1")
+        await receive_presence(watcher)
+        await database_sync_to_async(services.claim_take)(card=card, user=world.editor, page="editorpage1")
+        html = await watcher.receive_from(timeout=5)
+        assert f'id="card-{card.pk}"' in html and "✎ eddie" in html
+        await editor.disconnect()
+        while True:
+            html = await watcher.receive_from(timeout=5)
+            if f'id="card-{card.pk}"' in html:
+                break
+        assert "✎" not in html
+        assert not await database_sync_to_async(EditClaim.objects.exists)()
+        await watcher.disconnect()
+
+    run(scenario)
+
+
+@live_db
+def test_removed_members_claims_end_with_them(world):
+    async def scenario():
+        await database_sync_to_async(services.claim_take)(card=world.cards[0], user=world.editor)
+        viewer_socket, _ = await open_socket(world.board.pk, world.editor)
+        membership = await database_sync_to_async(world.board.memberships.get)(user=world.editor)
+        await database_sync_to_async(services.member_remove)(membership=membership, actor=world.owner)
+        await expect_closed(viewer_socket, live.CLOSE_FORBIDDEN)
+        assert not await database_sync_to_async(EditClaim.objects.exists)()
+
+    run(scenario)
