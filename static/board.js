@@ -265,7 +265,7 @@
     var messages = held; held = [];
     messages.forEach(apply);
   }
-  function apply(html) {
+  function present(html) {
     var t = document.createElement("template"), keep = [];
     t.innerHTML = html;
     Array.prototype.forEach.call(t.content.children, function (el) {
@@ -275,10 +275,19 @@
         keep.push(el.outerHTML);
       }
     });
-    if (!keep.length) return;
-    fromSocket = true;
-    try { htmx.swap(document.body, keep.join(""), { swapStyle: "none" }); } finally { fromSocket = false; }
+    return keep.join("");
   }
+  function apply(html) {
+    html = present(html);
+    if (!html) return;
+    fromSocket = true;
+    try { htmx.swap(document.body, html, { swapStyle: "none" }); } finally { fromSocket = false; }
+  }
+  // HTTP answers too: a part for something this page does not show is left out.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var r = e.detail.serverResponse;
+    if (r && r.indexOf("hx-swap-oob") >= 0 && r.trim()[0] === "<") e.detail.serverResponse = present(r);
+  });
   // What someone else changed flashes briefly (CSS; calmer with reduced motion).
   document.addEventListener("htmx:oobAfterSwap", function (e) {
     var el = e.target, by = el.getAttribute && el.getAttribute("data-by");

@@ -55,6 +55,21 @@ def test_change_posted_to_one_process_reaches_a_page_on_another(world):
             assert f'id="pipeline-{world.todo.pk}"' in message
 
 
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI's second run sets it)")
+def test_presence_spans_processes(world):
+    redis_url = os.environ["REDIS_URL"]
+    cookie_owner = servers.session_cookie(world.owner)
+    cookie_editor = servers.session_cookie(world.editor)
+    with servers.daphne(redis_url=redis_url) as process_a, servers.daphne(redis_url=redis_url) as process_b:
+        with open_page(process_a, world.board.pk, cookie_owner, page="ownerpagea1") as watcher:
+            with open_page(process_b, world.board.pk, cookie_editor, page="editorpageb1"):
+                receive_until(watcher, "eddie has the board open", timeout=5)
+            left = receive_until(watcher, 'id="presence"', timeout=5)
+            while "eddie" in left:
+                left = receive_until(watcher, 'id="presence"', timeout=5)
+
+
 def test_redis_outage_loses_no_write_and_the_page_heals(world):
     cookie_owner = servers.session_cookie(world.owner)
     cookie_editor = servers.session_cookie(world.editor)
