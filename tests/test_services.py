@@ -178,6 +178,15 @@ def test_member_set_role_refuses_a_bad_role_and_changes_nothing(world, role):
     assert snapshot() == before
 
 
+def test_member_set_role_of_a_member_removed_meanwhile_is_refused(world):
+    stale = Membership.objects.select_related("board").get(board=world.board, user=world.editor)
+    services.member_remove(membership=Membership.objects.select_related("board").get(pk=stale.pk))
+    before = snapshot()
+    with pytest.raises(ValidationError):
+        services.member_set_role(membership=stale, role=Role.VIEWER, actor=world.owner)
+    assert snapshot() == before
+
+
 def test_member_remove_removes_only_that_member(world):
     membership = Membership.objects.get(board=world.board, user=world.viewer)
     services.member_remove(membership=membership, actor=world.owner)
@@ -289,12 +298,10 @@ def test_pipelines_reorder_ignores_pipelines_deleted_meanwhile(world, four_pipel
 
 def test_pipelines_reorder_keeps_pipelines_added_meanwhile_after_their_predecessor(world, four_pipelines):
     todo, doing, review, done = four_pipelines
-    stale_view = [doing.pk, todo.pk, review.pk, done.pk]
-    added = services.pipeline_create(board=world.board, name="Added meanwhile")
+    added = services.pipeline_create(board=world.board, name="Added meanwhile")  # not in the posted order
     services.pipelines_reorder(board=world.board, pipeline_ids=[done.pk, todo.pk, doing.pk, review.pk])
     # `added` came after `done` in the current order, so it follows `done` in the new one.
     assert pipeline_ids(world.board) == [done.pk, added.pk, todo.pk, doing.pk, review.pk]
-    assert stale_view != pipeline_ids(world.board)
     assert_contiguous(world.board)
 
 
@@ -318,9 +325,7 @@ def test_pipelines_reorder_refuses_a_pipeline_named_twice_and_changes_nothing(wo
 
 
 def test_card_create_adds_at_the_end_with_its_author(world):
-    card = services.card_create(
-        pipeline=world.todo, title="  New  ", description=" Some\r\ntext ", actor=world.editor
-    )
+    card = services.card_create(pipeline=world.todo, title="  New  ", description=" Some\r\ntext ", actor=world.editor)
     card.refresh_from_db()
     assert (card.title, card.description, card.updated_by, card.board) == (
         "New",
@@ -725,7 +730,9 @@ def test_writes_inside_capture_hand_back_the_rendered_fragments(world):
 
 OPS = st.lists(
     st.tuples(
-        st.sampled_from(["add", "delete", "move", "reorder", "reorder", "reorder_pipelines", "move_pipeline", "foreign"]),
+        st.sampled_from(
+            ["add", "delete", "move", "reorder", "reorder", "reorder_pipelines", "move_pipeline", "foreign"]
+        ),
         st.integers(0, 63),
         st.integers(0, 63),
         st.integers(-2, 9),
@@ -833,9 +840,11 @@ class Model:
         assert self.rows(self.other_board) == self.foreign_rows
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
-def test_random_edits_and_stale_reorders_never_lose_duplicate_or_misnumber_cards(db, ops):
+def test_random_edits_and_stale_reorders_never_lose_duplicate_or_misnumber_cards(db, monkeypatch, ops):
+    # Ordering is under test, not markup: skipping the render makes examples (and shrinking) fast.
+    monkeypatch.setattr(live, "render_fragments", lambda *args, **kwargs: "")
     with transaction.atomic():  # each example starts from an empty database
         model = Model()
         model.check()

@@ -174,7 +174,7 @@ def test_an_older_fragment_never_replaces_a_newer_one(world, live_url, open_boar
         el.setAttribute('hx-swap-oob', 'true');
         el.querySelector('.card-link').textContent = title;
         htmx.swap(document.body, el.outerHTML, {swapStyle: 'none'});
-        return document.getElementById(id).textContent.trim();
+        return document.querySelector('#' + id + ' .card-link').textContent.trim();
     }"""
     version = int(page.get_attribute(f"#card-{card.pk}", "data-v"))
     assert page.evaluate(swap, [f"card-{card.pk}", version - 1, "Old"]) == card.title
