@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from board import services
-from board.models import Board, Card, Membership, Pipeline
+from board.models import Activity, Board, Card, Comment, EditClaim, Membership, Pipeline, Presence
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -117,3 +117,47 @@ class MembershipAdmin(ServiceAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
         services.member_remove(membership=obj, actor=request.user)
+
+
+@admin.register(Comment)
+class CommentAdmin(ServiceAdmin):
+    """Comments are their authors' words: the admin reads and moderates (deletes) them."""
+
+    list_display = ["card", "author", "created_at", "edited_at"]
+    search_fields = ["body", "author__username"]
+    readonly_fields = ["card", "author", "body", "created_at", "edited_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Comment) -> None:
+        services.comment_delete(comment=obj, actor=request.user, moderator=True)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the services as a side effect of other writes; shown here to look at."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "board", "actor", "text"]
+    list_filter = ["verb", "board"]
+
+
+@admin.register(EditClaim)
+class EditClaimAdmin(ReadOnlyAdmin):
+    list_display = ["card", "user", "expires_at"]
+
+
+@admin.register(Presence)
+class PresenceAdmin(ReadOnlyAdmin):
+    list_display = ["board", "user", "seen_at"]

@@ -278,6 +278,7 @@ class Hub:
     HEARTBEAT_SECONDS = 30  # keep presence and edit claims of open pages fresh
     PRESENCE_DELAY = 0.5  # coalesce joins and leaves into one presence broadcast
     CLAIM_GRACE = 5.0  # a page whose socket is gone this long loses its edit claims
+    WATCH_SECONDS = 1.0  # how often the versions of the boards shown here are compared
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()
@@ -287,6 +288,10 @@ class Hub:
         self.tasks: list[asyncio.Task] = []
         self.resync_cache: dict[int, tuple[int, str]] = {}
         self.presence_pending: set[int] = set()
+        # The newest version delivered per board, and versions the database had that no
+        # broadcast brought (a write from a process that cannot reach this one's layer).
+        self.seen: dict[int, int] = {}
+        self.behind: dict[int, int] = {}
         self.background: set[asyncio.Task] = set()
 
     async def join(self, board_id: int, socket: Socket) -> None:
@@ -304,6 +309,7 @@ class Hub:
                 asyncio.create_task(self._receive_loop()),
                 asyncio.create_task(self._refresh_loop()),
                 asyncio.create_task(self._heartbeat_loop()),
+                asyncio.create_task(self._watch_loop()),
             ]
 
     async def leave(self, board_id: int, socket: Socket) -> None:
@@ -313,7 +319,8 @@ class Hub:
         sockets.discard(socket)
         if not sockets:
             del self.boards[board_id]
-            self.resync_cache.pop(board_id, None)
+            for per_board in (self.resync_cache, self.seen, self.behind):
+                per_board.pop(board_id, None)
             try:
                 await self.layer.group_discard(group_name(board_id), self.channel)
             except Exception:  # noqa: BLE001 - the membership expires by itself
@@ -335,6 +342,7 @@ class Hub:
         fresh = await database_sync_to_async(render_resync)(board_id)
         if fresh is not None and board_id in self.boards:
             self.resync_cache[board_id] = fresh
+            self.seen[board_id] = max(self.seen.get(board_id, 0), fresh[0])
         return fresh
 
     async def _receive_loop(self) -> None:
@@ -368,6 +376,44 @@ class Hub:
             await asyncio.sleep(self.REFRESH_SECONDS)
             for board_id in list(self.boards):
                 await self._subscribe(board_id)
+
+    async def _watch_loop(self) -> None:
+        """Heal pages when the database is ahead of what this process delivered.
+
+        With the in-memory layer, a write from `manage.py shell` or a management command
+        happens in another process and reaches no page through the layer; with Redis, a
+        publish can fail while receiving works. One query per process per second finds
+        both, and the boards that stay behind for a whole beat are sent again.
+        """
+        while True:
+            await asyncio.sleep(self.WATCH_SECONDS)
+            if not self.boards:
+                continue
+            try:
+                versions = await database_sync_to_async(_board_versions)(list(self.boards))
+            except Exception:  # noqa: BLE001 - tried again at the next beat
+                log.warning("could not read board versions", exc_info=True)
+                continue
+            for board_id, version in versions.items():
+                if version is None:  # deleted where no broadcast could tell us
+                    await self.dispatch({"type": "board.deleted", "board": board_id})
+                elif version <= self.seen.get(board_id, 0):
+                    self.behind.pop(board_id, None)
+                elif self.behind.get(board_id) == version:
+                    self.behind.pop(board_id, None)
+                    await self._resync_board(board_id)
+                else:
+                    self.behind[board_id] = version  # a broadcast may still be on its way
+
+    async def _resync_board(self, board_id: int) -> None:
+        self.resync_cache.pop(board_id, None)
+        fresh = await self.resync_html(board_id)
+        if fresh is None:
+            await self.dispatch({"type": "board.deleted", "board": board_id})
+            return
+        self.seen[board_id] = max(self.seen.get(board_id, 0), fresh[0])
+        for socket in list(self.boards.get(board_id, ())):
+            await socket.deliver(*fresh)
 
     async def _heartbeat_loop(self) -> None:
         from board import services
@@ -416,13 +462,7 @@ class Hub:
 
     async def _resync_all(self) -> None:
         for board_id in list(self.boards):
-            self.resync_cache.pop(board_id, None)
-            fresh = await self.resync_html(board_id)
-            if fresh is None:
-                await self.dispatch({"type": "board.deleted", "board": board_id})
-                continue
-            for socket in list(self.boards.get(board_id, ())):
-                await socket.deliver(*fresh)
+            await self._resync_board(board_id)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Hand one channel-layer message to the local sockets of its board."""
@@ -432,6 +472,7 @@ class Hub:
         if kind == "board.fragments":
             self.resync_cache.pop(board_id, None)  # type: ignore[arg-type]
             version, html, origin = message["version"], message["html"], message.get("origin") or None
+            self.seen[board_id] = max(self.seen.get(board_id, 0), version)  # type: ignore[index]
             for socket in sockets:
                 if socket.page != origin:
                     await socket.deliver(version, html)
@@ -455,6 +496,11 @@ class Hub:
 
 def _board_version(board_id: int) -> int | None:
     return Board.objects.filter(pk=board_id).values_list("version", flat=True).first()
+
+
+def _board_versions(board_ids: list[int]) -> dict[int, int | None]:
+    found = dict(Board.objects.filter(pk__in=board_ids).values_list("pk", "version"))
+    return {board_id: found.get(board_id) for board_id in board_ids}
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

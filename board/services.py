@@ -520,10 +520,10 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
 
 
 @transaction.atomic
-def comment_delete(*, comment: Comment, actor: User) -> None:
-    """Delete a comment: its author may, and so may the board's owner."""
+def comment_delete(*, comment: Comment, actor: User, moderator: bool = False) -> None:
+    """Delete a comment: its author may, so may the board's owner, and staff moderating."""
     board = comment.card.board
-    if actor.pk not in (comment.author_id, board.owner_id):
+    if not moderator and actor.pk not in (comment.author_id, board.owner_id):
         raise PermissionDenied("Only its author or the board's owner can delete a comment.")
     locked = _lock(board)
     card_id, comment_id = comment.card_id, comment.pk

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 
@@ -84,3 +86,19 @@ def test_redis_outage_loses_no_write_and_the_page_heals(world):
             # The page missed the broadcast; once the layer is back the process resyncs it.
             healed = receive_until(page, "During outage", timeout=20)
             assert 'id="pipelines"' in healed
+
+
+def test_a_change_from_manage_py_shell_reaches_open_pages_on_the_default_layer(world):
+    """Another process cannot reach the in-memory layer: the server notices the new version."""
+    cookie = servers.session_cookie(world.editor)
+    card = world.cards[0]
+    script = (
+        "from board import services; from board.models import Card; "
+        f"services.card_update(card=Card.objects.get(pk={card.pk}), title='From the shell', description='')"
+    )
+    with servers.daphne() as base_url, open_page(base_url, world.board.pk, cookie) as page:
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", script], cwd=servers.ROOT, env=servers.server_env(), check=True
+        )
+        healed = receive_until(page, "From the shell", timeout=5)
+        assert f'id="card-{card.pk}"' in healed
