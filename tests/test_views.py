@@ -158,9 +158,7 @@ ENDPOINTS = [
         "edit",
         lambda w: {"card": [c.pk for c in reversed(w.cards)]},
     ),
-    Endpoint(
-        "card-add", "POST", lambda w: f"{b(w)}p/{w.todo.pk}/cards/add/", "edit", lambda w: {"title": "New card"}
-    ),
+    Endpoint("card-add", "POST", lambda w: f"{b(w)}p/{w.todo.pk}/cards/add/", "edit", lambda w: {"title": "New card"}),
     Endpoint("card-detail", "GET", lambda w: f"{b(w)}c/{w.cards[0].pk}/", "read"),
     Endpoint("card-edit-form", "GET", lambda w: f"{b(w)}c/{w.cards[0].pk}/edit/", "edit"),
     Endpoint(
@@ -380,9 +378,27 @@ BAD_INPUT = [
         404,
         "No such pipeline",
     ),
-    ("other-boards-pipeline-rename", lambda w: f"{b(w)}p/{w.other_pipeline.pk}/rename/", lambda w: {"name": "Mine"}, 404, "No such pipeline"),
-    ("other-boards-pipeline-order", lambda w: f"{b(w)}p/{w.other_pipeline.pk}/order/", lambda w: {"card": []}, 404, "No such pipeline"),
-    ("other-boards-pipeline-delete", lambda w: f"{b(w)}p/{w.other_pipeline.pk}/delete/", lambda w: {}, 404, "No such pipeline"),
+    (
+        "other-boards-pipeline-rename",
+        lambda w: f"{b(w)}p/{w.other_pipeline.pk}/rename/",
+        lambda w: {"name": "Mine"},
+        404,
+        "No such pipeline",
+    ),
+    (
+        "other-boards-pipeline-order",
+        lambda w: f"{b(w)}p/{w.other_pipeline.pk}/order/",
+        lambda w: {"card": []},
+        404,
+        "No such pipeline",
+    ),
+    (
+        "other-boards-pipeline-delete",
+        lambda w: f"{b(w)}p/{w.other_pipeline.pk}/delete/",
+        lambda w: {},
+        404,
+        "No such pipeline",
+    ),
     (
         "other-boards-pipeline-card-add",
         lambda w: f"{b(w)}p/{w.other_pipeline.pk}/cards/add/",
@@ -407,7 +423,13 @@ BAD_INPUT = [
     ),
     ("missing-pipeline-rename", lambda w: f"{b(w)}p/999999/rename/", lambda w: {"name": "X"}, 404, "No such pipeline"),
     ("missing-card-delete", lambda w: f"{b(w)}c/999999/delete/", lambda w: {}, 404, "No such card"),
-    ("member-add-empty", lambda w: f"{b(w)}members/add/", lambda w: {"username": "", "role": "editor"}, 400, "required"),
+    (
+        "member-add-empty",
+        lambda w: f"{b(w)}members/add/",
+        lambda w: {"username": "", "role": "editor"},
+        400,
+        "required",
+    ),
     (
         "member-add-unknown",
         lambda w: f"{b(w)}members/add/",
@@ -436,7 +458,13 @@ BAD_INPUT = [
         400,
         "valid choice",
     ),
-    ("member-role-owner", lambda w: f"{b(w)}members/{w.editor.pk}/role/", lambda w: {"role": "owner"}, 400, "valid choice"),
+    (
+        "member-role-owner",
+        lambda w: f"{b(w)}members/{w.editor.pk}/role/",
+        lambda w: {"role": "owner"},
+        400,
+        "valid choice",
+    ),
     (
         "member-role-stranger",
         lambda w: f"{b(w)}members/{w.stranger.pk}/role/",
@@ -449,7 +477,9 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
-@pytest.mark.parametrize(("url", "data", "status", "message"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT])
+@pytest.mark.parametrize(
+    ("url", "data", "status", "message"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT]
+)
 def test_bad_input_is_refused_with_a_message_and_changes_nothing(world, as_user, url, data, status, message, htmx):
     before = snapshot()
     response = as_user(world.owner, htmx=htmx).post(url(world), data(world))
@@ -881,6 +911,31 @@ def test_names_with_markup_are_escaped_on_the_board_page(world, as_user, hostile
     assert f"<title>{XSS_ESCAPED} · LiveBoard</title>" in body
 
 
+def test_board_names_and_filter_text_with_markup_are_escaped_on_home_and_in_the_filter_box(world, as_user, hostile):
+    client = as_user(world.editor)
+    home = text_of(client.get("/"))
+    assert XSS not in home
+    assert XSS_ESCAPED in home
+    body = text_of(client.get(b(world), {"q": '"><script>alert(1)</script>'}))
+    assert XSS not in body
+    assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in body
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_refusals_that_quote_the_input_escape_it(world, as_user, htmx):
+    client = as_user(world.owner, htmx=htmx)
+    for url, data in (
+        (f"{b(world)}p/{world.todo.pk}/order/", {"card": "<b>x</b>"}),
+        (f"{b(world)}members/add/", {"username": XSS, "role": "editor"}),
+        (f"{b(world)}members/{world.editor.pk}/role/", {"role": XSS}),
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 400
+        assert "<b>x</b>" not in text_of(response)
+        assert XSS not in text_of(response)
+        assert "&lt;" in text_of(response)
+
+
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_names_with_markup_are_escaped_in_card_detail_and_confirmations(world, as_user, hostile, htmx):
     client = as_user(world.owner, htmx=htmx)
@@ -1083,9 +1138,7 @@ def test_filter_agrees_between_page_and_json(world, as_user, searchable):
 def test_signup_creates_a_user_and_logs_them_in(db):
     client = Client()
     assert client.get("/accounts/signup/").status_code == 200
-    response = client.post(
-        "/accounts/signup/", {"username": "newbie", "password1": PASSWORD, "password2": PASSWORD}
-    )
+    response = client.post("/accounts/signup/", {"username": "newbie", "password1": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/"
     user = get_user_model().objects.get(username="newbie")
