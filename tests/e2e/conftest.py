@@ -10,10 +10,6 @@ import pytest
 
 from tests import servers
 
-# Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
-# are still synchronous and run between browser steps.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = servers.ROOT / "artefacts"
 LAUNCH_ARGS = [
@@ -28,10 +24,17 @@ LAUNCH_ARGS = [
 
 
 def pytest_collection_modifyitems(config, items):
+    # Browser tests run last: Playwright's sync API keeps an event loop running in this
+    # thread from the first browser test to the end of the session.
     here = Path(__file__).parent
+    browser, others = [], []
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
             item.add_marker(pytest.mark.browser)
+            browser.append(item)
+        else:
+            others.append(item)
+    items[:] = others + browser
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +46,8 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
+    # That loop makes Django think the tests' own (synchronous) ORM calls are async.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield browser

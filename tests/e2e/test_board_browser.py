@@ -87,7 +87,9 @@ def test_keyboard_move_ends_where_expected_and_is_announced(world, live_url, ope
     page.wait_for_selector("#announcer:has-text('position 2 of 3')", state="attached")
     page.keyboard.press("ArrowRight")
     page.wait_for_selector("#announcer:has-text('in Doing')", state="attached")
-    page.keyboard.press("Enter")
+    with page.expect_response(lambda response: response.url.endswith("/order/")) as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.status == 200
     page.wait_for_selector("#announcer:has-text('Dropped')", state="attached")
     page.wait_for_function(f"document.activeElement && document.activeElement.id === 'card-{card.pk}'")
     page.wait_for_selector(in_pipeline(world.doing, card))
