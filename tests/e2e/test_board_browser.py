@@ -211,3 +211,43 @@ def test_page_reconnects_after_daphne_closes_an_idle_socket_with_1000(world, ope
         status, _ = servers.post(url, path, {"title": "After the idle close"}, cookie=cookie)
         assert status == 200
         page.wait_for_selector(f"#pipeline-{world.todo.pk} .card:has-text('After the idle close')", timeout=5_000)
+
+
+def test_a_live_update_during_a_move_neither_breaks_it_nor_is_lost(world, live_url, open_board):
+    card, other = world.cards[0], world.cards[2]
+    page = open_board(live_url, world.owner, world.board)
+    page.focus(f"#card-{card.pk}")
+    page.keyboard.press("Space")
+    page.wait_for_selector(f"#card-{card.pk}.moving")
+    # Someone else renames a card of the same pipeline while this one is picked up.
+    cookie = servers.session_cookie(world.editor)
+    path = f"/b/{world.board.pk}/c/{other.pk}/edit/"
+    status, _ = servers.post(
+        live_url, path, {"title": "Renamed meanwhile", "description": "", "version": other.version}, cookie=cookie
+    )
+    assert status == 200
+    page.keyboard.press("ArrowRight")
+    with page.expect_response(lambda response: response.url.endswith("/order/")):
+        page.keyboard.press("Enter")
+    page.wait_for_selector(in_pipeline(world.doing, card))
+    page.wait_for_selector(f"#card-{other.pk}:has-text('Renamed meanwhile')")  # held, then applied
+    card.refresh_from_db()
+    assert card.pipeline_id == world.doing.pk
+
+
+def test_filter_stays_applied_through_live_updates(world, live_url, open_board):
+    page = open_board(live_url, world.owner, world.board)
+    page.fill("#filter", "card 1")
+    page.wait_for_function(f"document.getElementById('card-{world.cards[0].pk}').hidden")
+    assert page.locator(f"#card-{world.cards[1].pk}").is_visible()
+    cookie = servers.session_cookie(world.editor)
+    status, _ = servers.post(
+        live_url, f"/b/{world.board.pk}/p/{world.todo.pk}/cards/add/", {"title": "Zed"}, cookie=cookie
+    )
+    assert status == 200
+    page.wait_for_selector(f"#pipeline-{world.todo.pk} .card:has-text('Zed')", state="attached")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.card')].filter(c => !c.hidden).map(c => c.textContent).join() .includes('Card 1')"
+        " && [...document.querySelectorAll('.card')].every(c => c.hidden || c.textContent.includes('Card 1'))"
+    )
+    assert "q=card+1" in page.url
