@@ -68,7 +68,8 @@ def open_board(browser, request):
     contexts = []
 
     def make(url: str, user, board=None, **options):
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, **options)
+        options.setdefault("viewport", {"width": 1280, "height": 800})
+        context = browser.new_context(**options)
         contexts.append(context)
         if user is not None:
             name, value = servers.session_cookie(user).split("=", 1)

@@ -251,3 +251,13 @@ def test_filter_stays_applied_through_live_updates(world, live_url, open_board):
         " && [...document.querySelectorAll('.card')].every(c => c.hidden || c.textContent.includes('Card 1'))"
     )
     assert "q=card+1" in page.url
+
+
+def test_on_a_phone_only_the_strip_scrolls_sideways_and_the_card_fits(world, live_url, open_board):
+    page = open_board(
+        live_url, world.owner, world.board, viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.tap(f"#card-{world.cards[0].pk} .card-link")
+    box = page.locator("#panel").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
