@@ -92,7 +92,13 @@ else:
             "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of
             # failing with "database is locked" when a read lock would need upgrading.
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            # WAL: pages keep reading while a write commits; NORMAL: no fsync per commit
+            # (a power cut can lose the last commits, never corrupt the file).
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
             # A file, not memory: the browser tests' daphne process shares it.
             "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "test_db.sqlite3"))},
         }
