@@ -79,7 +79,7 @@ class CardAdmin(ServiceAdmin):
     search_fields = ["title", "description"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Card | None = None) -> list[str]:
-        fixed = ["version", "updated_by"]
+        fixed = ["version", "rev", "updated_by"]
         return [*fixed, "board"] if obj else [*fixed, "board", "position"]
 
     def save_through_services(self, request: HttpRequest, obj: Card, form: Any, change: bool) -> None:

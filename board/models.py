@@ -66,6 +66,10 @@ class Card(models.Model):
     position = models.PositiveIntegerField(default=0)
     # Bumped on every edit of the card's text: a save based on an older one is refused.
     version = models.PositiveIntegerField(default=1)
+    # The board version at which the card's fragment last changed (text, comments, edit
+    # claim; not its place): pages order card fragments by it, and a rendered card is
+    # reused until it changes.
+    rev = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

@@ -74,6 +74,11 @@ def _log(board: Board, actor: User | None, verb: str, text: str, *, card: Card |
     return Activity.objects.create(board=board, card=card, actor=who, verb=verb, text=text[:600])
 
 
+def _card_changed(card_id: int, board: Board) -> None:
+    """The card's fragment changes at this version (see Card.rev)."""
+    Card.objects.filter(pk=card_id).update(rev=board.version)
+
+
 def _q(text: str) -> str:
     return f"“{text}”"
 
@@ -214,9 +219,12 @@ def member_remove(*, membership: Membership, actor: User | None = None) -> None:
     user_id = membership.user_id
     name = membership.user.get_username()
     membership.delete()
-    EditClaim.objects.filter(card__board=locked, user_id=user_id).delete()
+    claims = EditClaim.objects.filter(card__board=locked, user_id=user_id)
+    claimed = list(claims.values_list("card_id", flat=True))
+    claims.delete()
+    Card.objects.filter(pk__in=claimed).update(rev=locked.version)
     note = _log(locked, actor, "member", f"removed {name} from the board")
-    live.changed(locked, header=True, activities=[note])
+    live.changed(locked, header=True, cards=claimed, activities=[note])
     live.member_changed(locked.pk, user_id, removed=True)
 
 
@@ -319,6 +327,7 @@ def card_create(*, pipeline: Pipeline, title: str, description: str = "", actor:
         description=description,
         position=position,
         updated_by=actor if actor and actor.is_authenticated else None,
+        rev=locked.version,
     )
     note = _log(locked, actor, "created", f"created {_q(title)} in {pipeline.name}", card=card)
     live.changed(locked, pipelines=[pipeline.pk], activities=[note])
@@ -361,8 +370,9 @@ def card_update(
     current.title = title
     current.description = description
     current.version += 1
+    current.rev = locked.version
     current.updated_by = actor if actor and actor.is_authenticated else None
-    current.save(update_fields=["title", "description", "version", "updated_by", "updated_at"])
+    current.save(update_fields=["title", "description", "version", "rev", "updated_by", "updated_at"])
     if actor is not None:
         EditClaim.objects.filter(card=current, user_id=actor.pk).delete()
     live.changed(locked, cards=[current.pk], activities=notes)
@@ -500,6 +510,7 @@ def comment_create(*, card: Card, author: User, body: str) -> Comment:
     if not Card.objects.filter(pk=card.pk, board=locked).exists():
         raise ValidationError("This card no longer exists.")
     comment = Comment.objects.create(card=card, author=author, body=body)
+    _card_changed(card.pk, locked)
     note = _log(locked, author, "commented", f"commented on {_q(card.title)}", card=card)
     live.changed(locked, cards=[card.pk], comments=[comment.pk], activities=[note])
     return comment
@@ -528,6 +539,7 @@ def comment_delete(*, comment: Comment, actor: User, moderator: bool = False) ->
     locked = _lock(board)
     card_id, comment_id = comment.card_id, comment.pk
     comment.delete()
+    _card_changed(card_id, locked)
     note = _log(locked, actor, "deleted", f"deleted a comment on {_q(comment.card.title)}", card=comment.card)
     live.changed(locked, cards=[card_id], removed_comments=[comment_id], activities=[note])
 
@@ -555,6 +567,7 @@ def claim_take(*, card: Card, user: User, page: str = "") -> EditClaim:
         card=card, defaults={"user": user, "page": page, "expires_at": timezone.now() + CLAIM_TTL}
     )
     if current is None:
+        _card_changed(card.pk, locked)
         live.changed(locked, cards=[card.pk])
     return claim
 
@@ -566,6 +579,7 @@ def claim_release(*, card: Card, user: User) -> bool:
         return False
     locked = _lock(card.board)
     EditClaim.objects.filter(card=card, user_id=user.pk).delete()
+    _card_changed(card.pk, locked)
     live.changed(locked, cards=[card.pk])
     return True
 
