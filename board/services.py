@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from board import live
@@ -81,6 +81,27 @@ def _card_changed(card_id: int, board: Board) -> None:
 
 def _q(text: str) -> str:
     return f"“{text}”"
+
+
+def _save_places(items: Iterable[Card] | Iterable[Pipeline]) -> None:
+    """Write the positions (and a card's pipeline) of many rows in one UPDATE.
+
+    The same statement `bulk_update` makes, without building an expression object per
+    row (about 0.2 ms a row: a move to the top of a 200-card pipeline spent 58 ms there).
+    """
+    rows = list(items)
+    if not rows:
+        return
+    model = type(rows[0])
+    columns = ["position"] + (["pipeline_id"] if model is Card else [])
+    sets, params = [], []
+    for column in columns:
+        sets.append(f"{column} = CASE id {' '.join(['WHEN %s THEN %s'] * len(rows))} END")
+        params += [value for row in rows for value in (row.pk, getattr(row, column))]
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE id IN ({', '.join(['%s'] * len(rows))})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + [row.pk for row in rows])
 
 
 def _renumber(items: Sequence[Card] | Sequence[Pipeline]) -> list:
@@ -263,7 +284,7 @@ def pipeline_delete(*, pipeline: Pipeline, actor: User | None = None) -> None:
     name = pipeline.name
     pipeline.delete()
     rest = list(Pipeline.objects.select_for_update().filter(board=locked))
-    Pipeline.objects.bulk_update(_renumber(rest), ["position"])
+    _save_places(_renumber(rest))
     note = _log(locked, actor, "deleted", f"deleted the pipeline {_q(name)} and its cards")
     live.changed(locked, strip=True, activities=[note])
 
@@ -282,7 +303,7 @@ def pipelines_reorder(*, board: Board, pipeline_ids: Sequence[int], actor: User 
     requested = [i for i in pipeline_ids if i in by_id]  # deleted meanwhile: ignored
     order = merge_order([p.pk for p in pipelines], requested)
     changed = _renumber([by_id[i] for i in order])
-    Pipeline.objects.bulk_update(changed, ["position"])
+    _save_places(changed)
     notes = [_log(locked, actor, "moved", "reordered the pipelines")] if changed else []
     # Always answer with the authoritative strip: a stale client is corrected either way.
     live.changed(locked, strip=True, activities=notes)
@@ -301,7 +322,7 @@ def pipeline_move(*, pipeline: Pipeline, position: int, actor: User | None = Non
     others = [p for p in rows if p.pk != pipeline.pk]
     others.insert(max(0, min(int(position), len(others))), current)
     changed = _renumber(others)
-    Pipeline.objects.bulk_update(changed, ["position"])
+    _save_places(changed)
     notes = [_log(locked, actor, "moved", f"moved the pipeline {_q(current.name)}")] if changed else []
     live.changed(locked, strip=True, activities=notes)
     pipeline.position = current.position
@@ -404,7 +425,7 @@ def card_delete(*, card: Card, actor: User | None = None) -> None:
     note = _log(locked, actor, "deleted", f"deleted {_q(card.title)}")
     Card.objects.filter(pk=card.pk).delete()
     rest = list(Card.objects.select_for_update().filter(pipeline_id=pipeline_id))
-    Card.objects.bulk_update(_renumber(rest), ["position"])
+    _save_places(_renumber(rest))
     live.changed(locked, pipelines=[pipeline_id], activities=[note])
 
 
@@ -442,7 +463,7 @@ def pipeline_reorder(*, pipeline: Pipeline, card_ids: Sequence[int], actor: User
         rest = list(Card.objects.select_for_update().filter(pipeline_id=source_id).exclude(pk__in=order))
         for card in _renumber(rest):
             to_save[card.pk] = card
-    Card.objects.bulk_update(list(to_save.values()), ["pipeline", "position"])
+    _save_places(to_save.values())
     touched |= moved_from
     changed = sorted(touched)
     names = dict(Pipeline.objects.filter(pk__in=changed).values_list("pk", "name"))
@@ -477,7 +498,7 @@ def card_move(*, card: Card, pipeline: Pipeline, position: int, actor: User | No
     if source_id != pipeline.pk:
         rest = list(Card.objects.select_for_update().filter(pipeline_id=source_id).exclude(pk=current.pk))
         to_save |= {c.pk: c for c in _renumber(rest)}
-    Card.objects.bulk_update(list(to_save.values()), ["pipeline", "position"])
+    _save_places(to_save.values())
     touched = sorted({source_id, pipeline.pk})
     if source_id != pipeline.pk:
         source_name = Pipeline.objects.filter(pk=source_id).values_list("name", flat=True).first()
