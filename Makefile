@@ -19,7 +19,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket_max_message_size 4096 project.asgi:application
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) project.asgi:application
 
 test: $(STAMP)
 	$(PY) -m ruff check .

@@ -247,8 +247,8 @@ def test_filter_stays_applied_through_live_updates(world, live_url, open_board):
     assert status == 200
     page.wait_for_selector(f"#pipeline-{world.todo.pk} .card:has-text('Zed')", state="attached")
     page.wait_for_function(
-        "[...document.querySelectorAll('.card')].filter(c => !c.hidden).map(c => c.textContent).join() .includes('Card 1')"
-        " && [...document.querySelectorAll('.card')].every(c => c.hidden || c.textContent.includes('Card 1'))"
+        "() => { const shown = [...document.querySelectorAll('.card')].filter(c => !c.hidden);"
+        " return shown.length > 0 && shown.every(c => c.textContent.includes('Card 1')); }"
     )
     assert "q=card+1" in page.url
 
@@ -259,5 +259,6 @@ def test_on_a_phone_only_the_strip_scrolls_sideways_and_the_card_fits(world, liv
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.tap(f"#card-{world.cards[0].pk} .card-link")
+    page.wait_for_selector("#panel .card-detail")
     box = page.locator("#panel").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
