@@ -10,6 +10,7 @@ itself: a channel-layer hop per socket costs 7-11x the floor at 1000 sockets.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import re
 import time
@@ -55,6 +56,24 @@ _captured: ContextVar[list[str] | None] = ContextVar("liveboard_captured", defau
 def current_page() -> str:
     """The open page (tab) this request came from, if it said."""
     return _origin.get()
+
+
+try:  # CPython: str.encode copies a string's cached UTF-8 form instead of encoding it again
+    _cache_utf8 = ctypes.pythonapi.PyUnicode_AsUTF8AndSize
+    _cache_utf8.argtypes = [ctypes.py_object, ctypes.c_void_p]
+    _cache_utf8.restype = ctypes.c_void_p
+except AttributeError:  # another interpreter: each send encodes, as without this
+    _cache_utf8 = None
+
+
+def encoded_once(html: str) -> str:
+    """The same string, its UTF-8 bytes made once: the server encodes a text frame per socket."""
+    if _cache_utf8 is not None and not html.isascii():
+        try:
+            _cache_utf8(html, None)
+        except UnicodeError:  # not encodable: each send fails on it as it would have
+            pass
+    return html
 
 
 def group_name(board_id: int) -> str:
@@ -279,6 +298,7 @@ class Hub:
     PRESENCE_DELAY = 0.5  # coalesce joins and leaves into one presence broadcast
     CLAIM_GRACE = 5.0  # a page whose socket is gone this long loses its edit claims
     WATCH_SECONDS = 1.0  # how often the versions of the boards shown here are compared
+    FANOUT_BATCH = 50  # sockets sent a broadcast before the event loop runs its writes
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()
@@ -470,12 +490,21 @@ class Hub:
         sockets = list(self.boards.get(board_id, ()))  # type: ignore[arg-type]
         kind = message.get("type")
         if kind == "board.fragments":
-            self.resync_cache.pop(board_id, None)  # type: ignore[arg-type]
             version, html, origin = message["version"], message["html"], message.get("origin") or None
+            cached = self.resync_cache.get(board_id)  # type: ignore[arg-type]
+            if cached and version > cached[0]:
+                # Only a newer board drops the copy: presence lists carry version 0, and a
+                # burst of joins would otherwise render the whole board again for each one.
+                del self.resync_cache[board_id]  # type: ignore[arg-type]
             self.seen[board_id] = max(self.seen.get(board_id, 0), version)  # type: ignore[index]
-            for socket in sockets:
+            html = encoded_once(html)
+            for index, socket in enumerate(sockets, 1):
                 if socket.page != origin:
                     await socket.deliver(version, html)
+                if index % self.FANOUT_BATCH == 0:
+                    # Let the server write out what is queued while the rest are served:
+                    # the first pages receive (and the clients work) sooner, the last no later.
+                    await asyncio.sleep(0)
         elif kind == "board.deleted":
             self.resync_cache.pop(board_id, None)  # type: ignore[arg-type]
             html = notice(mark_safe("This board was deleted. <a href='/'>Back to your boards</a>"), state="ended")
