@@ -1,0 +1,181 @@
+"""Fan-out latency: from posting a card move to the last of N clients receiving it; and the floor."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from websockets.sync.client import connect
+
+from bench.data import Layout, World
+from bench.procs import Processes, Swarm
+from bench.web import Browser
+
+VERSION = re.compile(r'<section id="pipeline-\d+"[^>]*? data-v="(\d+)"')
+WAIT = 60.0  # seconds for every client to receive one broadcast before it counts as lost
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (p99 of 50 samples is the largest)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)] if ordered else float("nan")
+
+
+@dataclass
+class Series:
+    """One N of one setup: latencies to the last client, the mover's HTTP times, frame sizes."""
+
+    label: str
+    n: int
+    latency: list[float] = field(default_factory=list)
+    first: list[float] = field(default_factory=list)  # to the first client: the server's work before sending
+    http: list[float] = field(default_factory=list)
+    frame_bytes: list[int] = field(default_factory=list)
+    connected: int = 0
+    connect_seconds: float = 0.0
+    failed: int = 0
+    lost: int = 0
+    closed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def p(self, q: float, what: str = "latency") -> float:
+        return percentile(getattr(self, what), q) * 1000
+
+    @property
+    def spread(self) -> list[float]:
+        """From the first client receiving a broadcast to the last: the fan-out itself."""
+        return [last - first for last, first in zip(self.latency, self.first, strict=True)]
+
+    @property
+    def size(self) -> int:
+        return int(statistics.median(self.frame_bytes)) if self.frame_bytes else 0
+
+
+def ws_url(base_url: str, path: str) -> str:
+    return base_url.replace("http://", "ws://") + path
+
+
+def start_swarm(procs: Processes, env: dict[str, str], tmp: Path, name: str, spec: dict, series: Series) -> Swarm:
+    spec_path = tmp / f"{name}.json"
+    spec_path.write_text(json.dumps(spec))
+    swarm = Swarm(procs, name, env, spec_path)
+    ready = swarm.wait_ready(timeout=300)
+    series.connected, series.failed = ready["ready"], ready["failed"]
+    series.connect_seconds, series.errors = ready["seconds"], ready["errors"]
+    if ready["failed"]:
+        print(f"  {ready['failed']} of {spec['n']} sockets failed to open: {ready['errors']}", file=sys.stderr)
+    return swarm
+
+
+def wait_for(swarm: Swarm, version: int, series: Series) -> dict | None:
+    deadline = time.monotonic() + WAIT
+    while (remaining := deadline - time.monotonic()) > 0:
+        line = swarm.next(remaining)
+        if line is None:
+            break
+        if "eof" in line:
+            raise RuntimeError(f"client process exited:\n{swarm.procs.tail(swarm.process)}")
+        if "closed" in line:
+            series.closed += 1
+        if line.get("got") == version:
+            return line
+    series.lost += 1
+    return None
+
+
+class Mover:
+    """Moves cards across pipelines of the board, as the no-JavaScript move form posts them.
+
+    Move k takes the middle card of pipeline k mod P to the middle of pipeline (k+3) mod P:
+    every move changes two pipelines, and the pipelines keep about their size.
+    """
+
+    def __init__(self, base_url: str, cookie: str, layout: Layout) -> None:
+        self.browser = Browser(base_url, cookie)
+        self.layout = layout
+        self.k = 0
+
+    def move(self) -> tuple[int, str, float, list[int]]:
+        pipelines = self.layout.pipelines
+        source = pipelines[self.k % len(pipelines)]
+        target = pipelines[(self.k + 3) % len(pipelines)]
+        self.k += 1
+        cards = self.layout.cards
+        card = cards[source].pop(len(cards[source]) // 2)
+        position = len(cards[target]) // 2
+        cards[target].insert(position, card)
+        path = f"/b/{self.layout.board_id}/c/{card}/move/"
+        status, body, seconds = self.browser.post(path, {"pipeline": target, "position": position})
+        if status != 200:
+            raise RuntimeError(f"move answered {status}: {body[:300]}")
+        return int(VERSION.search(body).group(1)), body, seconds, [source, target]
+
+
+def run_ours(
+    procs: Processes,
+    env: dict[str, str],
+    tmp: Path,
+    *,
+    label: str,
+    servers: list[str],
+    world: World,
+    n: int,
+    moves: int,
+    warmup: int = 3,
+) -> Series:
+    """N clients (split across `servers`) on the fan-out board; `moves` card moves posted to the first."""
+    series = Series(label, n)
+    spec = {
+        "urls": [ws_url(base, f"/ws/b/{world.fanout.board_id}/") for base in servers],
+        "cookies": world.member_cookies[:n],
+        "n": n,
+    }
+    swarm = start_swarm(procs, env, tmp, f"clients-{label}-{n}", spec, series)
+    mover = Mover(servers[0], world.owner_cookie, world.fanout)
+    try:
+        swarm.wait_quiet(quiet=1.0)  # e.g. presence broadcasts after the joins
+        for i in range(warmup + moves):
+            started = time.monotonic()
+            version, _, seconds, _ = mover.move()
+            line = wait_for(swarm, version, series)
+            if i < warmup or line is None:
+                continue
+            series.latency.append(line["t"] - started)
+            series.first.append(line["first"] - started)
+            series.http.append(seconds)
+            series.frame_bytes.append(line["bytes"])
+    finally:
+        mover.browser.close()
+        swarm.stop()
+    return series
+
+
+def run_floor(
+    procs: Processes, env: dict[str, str], tmp: Path, *, floor_url: str, n: int, size: int, count: int, warmup: int = 3
+) -> Series:
+    """The same N clients on a plain `websockets` server broadcasting `size`-byte messages."""
+    series = Series("floor", n)
+    spec = {"urls": [ws_url(floor_url, "/listen")], "cookies": None, "n": n}
+    swarm = start_swarm(procs, env, tmp, f"clients-floor-{n}", spec, series)
+    try:
+        with connect(ws_url(floor_url, "/control"), compression=None, proxy=None) as control:
+            swarm.wait_quiet(quiet=0.5)
+            for i in range(warmup + count):
+                version = 1_000_000 + i
+                started = time.monotonic()
+                control.send(f"{version} {size}")
+                line = wait_for(swarm, version, series)
+                if i < warmup or line is None:
+                    continue
+                series.latency.append(line["t"] - started)
+                series.first.append(line["first"] - started)
+                series.frame_bytes.append(line["bytes"])
+    finally:
+        swarm.stop()
+    return series
