@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils.functional import LazyObject, empty
 
 from board import live, selectors, services
 
@@ -41,7 +42,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
         page = parse_qs(self.scope.get("query_string", b"").decode()).get("page", [""])[0]
         self.page = page if live.PAGE_ID.match(page) else ""
         self.presence_key = self.page or secrets.token_urlsafe(12)
-        self.user = user
         self.ready = False
         self.pending: list[tuple[int, str]] = []
         await self.accept()
@@ -65,6 +65,22 @@ class BoardConsumer(AsyncWebsocketConsumer):
             if later > version:
                 await self.send(text_data=fragment)
         self.pending.clear()
+        self._forget_handshake()
+
+    def _forget_handshake(self) -> None:
+        """Let go of what only the handshake needed: an idle board socket should be small.
+
+        The auth middleware keeps the scope (and the user and session behind it) alive for
+        the socket's whole life; the socket only needs the ids it copied above.
+        """
+        for key in ("user", "session"):
+            lazy = self.scope.get(key)
+            if isinstance(lazy, LazyObject):
+                lazy._wrapped = empty
+        for key in ("cookies", "headers"):
+            found = self.scope.get(key)
+            if isinstance(found, dict | list):
+                found.clear()
 
     async def deliver(self, version: int, html: str) -> None:
         if not self.ready:
