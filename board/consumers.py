@@ -70,13 +70,13 @@ class BoardConsumer(AsyncWebsocketConsumer):
     def _forget_handshake(self) -> None:
         """Let go of what only the handshake needed: an idle board socket should be small.
 
-        The auth middleware keeps the scope (and the user and session behind it) alive for
-        the socket's whole life; the socket only needs the ids it copied above.
+        The auth middleware keeps the scope (and the user behind it) alive for the socket's
+        whole life; the socket only needs the ids it copied above. (The session stays: the
+        session middleware consults it on every send.)
         """
-        for key in ("user", "session"):
-            lazy = self.scope.get(key)
-            if isinstance(lazy, LazyObject):
-                lazy._wrapped = empty
+        lazy = self.scope.get("user")
+        if isinstance(lazy, LazyObject):
+            lazy._wrapped = empty
         for key in ("cookies", "headers"):
             found = self.scope.get(key)
             if isinstance(found, dict | list):
