@@ -259,10 +259,7 @@ def publish(board_id: int, message: dict[str, Any]) -> None:
         _pending.add(task)
         task.add_done_callback(_pending.discard)
         return
-    try:
-        async_to_sync(layer.group_send)(group_name(board_id), message)
-    except Exception:  # noqa: BLE001 - the write is saved; pages heal on resync
-        log.warning("live update for board %s not sent; pages resync when the layer is back", board_id, exc_info=True)
+    async_to_sync(_send)(layer, board_id, message)
 
 
 _pending: set[asyncio.Task] = set()
@@ -355,7 +352,7 @@ class Hub:
 
     async def resync_html(self, board_id: int) -> tuple[int, str] | None:
         """The whole board for a (re)connecting page, rendered once per version per process."""
-        version = await database_sync_to_async(_board_version)(board_id)
+        version = (await database_sync_to_async(_board_versions)([board_id]))[board_id]
         cached = self.resync_cache.get(board_id)
         if version is not None and cached and cached[0] == version:
             return cached
@@ -521,10 +518,6 @@ class Hub:
                     await socket.end(CLOSE_FORBIDDEN, notice(text, state="ended"))
                 else:
                     await socket.end(CLOSE_ROLE_CHANGED, notice("Your role changed; reloading…", state="reload"))
-
-
-def _board_version(board_id: int) -> int | None:
-    return Board.objects.filter(pk=board_id).values_list("version", flat=True).first()
 
 
 def _board_versions(board_ids: list[int]) -> dict[int, int | None]:

@@ -74,9 +74,9 @@ def _log(board: Board, actor: User | None, verb: str, text: str, *, card: Card |
     return Activity.objects.create(board=board, card=card, actor=who, verb=verb, text=text[:600])
 
 
-def _card_changed(card_id: int, board: Board) -> None:
-    """The card's fragment changes at this version (see Card.rev)."""
-    Card.objects.filter(pk=card_id).update(rev=board.version)
+def _cards_changed(board: Board, *card_ids: int) -> None:
+    """These cards' fragments change at this version (see Card.rev)."""
+    Card.objects.filter(pk__in=card_ids).update(rev=board.version)
 
 
 def _q(text: str) -> str:
@@ -243,7 +243,7 @@ def member_remove(*, membership: Membership, actor: User | None = None) -> None:
     claims = EditClaim.objects.filter(card__board=locked, user_id=user_id)
     claimed = list(claims.values_list("card_id", flat=True))
     claims.delete()
-    Card.objects.filter(pk__in=claimed).update(rev=locked.version)
+    _cards_changed(locked, *claimed)
     note = _log(locked, actor, "member", f"removed {name} from the board")
     live.changed(locked, header=True, cards=claimed, activities=[note])
     live.member_changed(locked.pk, user_id, removed=True)
@@ -531,7 +531,7 @@ def comment_create(*, card: Card, author: User, body: str) -> Comment:
     if not Card.objects.filter(pk=card.pk, board=locked).exists():
         raise ValidationError("This card no longer exists.")
     comment = Comment.objects.create(card=card, author=author, body=body)
-    _card_changed(card.pk, locked)
+    _cards_changed(locked, card.pk)
     note = _log(locked, author, "commented", f"commented on {_q(card.title)}", card=card)
     live.changed(locked, cards=[card.pk], comments=[comment.pk], activities=[note])
     return comment
@@ -560,7 +560,7 @@ def comment_delete(*, comment: Comment, actor: User, moderator: bool = False) ->
     locked = _lock(board)
     card_id, comment_id = comment.card_id, comment.pk
     comment.delete()
-    _card_changed(card_id, locked)
+    _cards_changed(locked, card_id)
     note = _log(locked, actor, "deleted", f"deleted a comment on {_q(comment.card.title)}", card=comment.card)
     live.changed(locked, cards=[card_id], removed_comments=[comment_id], activities=[note])
 
@@ -588,7 +588,7 @@ def claim_take(*, card: Card, user: User, page: str = "") -> EditClaim:
         card=card, defaults={"user": user, "page": page, "expires_at": timezone.now() + CLAIM_TTL}
     )
     if current is None:
-        _card_changed(card.pk, locked)
+        _cards_changed(locked, card.pk)
         live.changed(locked, cards=[card.pk])
     return claim
 
@@ -600,7 +600,7 @@ def claim_release(*, card: Card, user: User) -> bool:
         return False
     locked = _lock(card.board)
     EditClaim.objects.filter(card=card, user_id=user.pk).delete()
-    _card_changed(card.pk, locked)
+    _cards_changed(locked, card.pk)
     live.changed(locked, cards=[card.pk])
     return True
 
