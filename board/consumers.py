@@ -42,8 +42,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         page = parse_qs(self.scope.get("query_string", b"").decode()).get("page", [""])[0]
         self.page = page if live.PAGE_ID.match(page) else ""
         self.presence_key = self.page or secrets.token_urlsafe(12)
-        self.ready = False
-        self.pending: list[tuple[int, str]] = []
+        self.pending: list[tuple[int, str]] | None = []
         await self.accept()
         hub = live.hub()
         # Join before rendering the resync, so nothing committed in between is missed;
@@ -60,30 +59,33 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         version, html = fresh
         await self.send(text_data=await database_sync_to_async(live.render_connect)(self.board_id, html))
-        self.ready = True
-        for later, fragment in self.pending:
+        pending, self.pending = self.pending, None
+        for later, fragment in pending:
             if later > version:
                 await self.send(text_data=fragment)
-        self.pending.clear()
         self._forget_handshake()
 
     def _forget_handshake(self) -> None:
         """Let go of what only the handshake needed: an idle board socket should be small.
 
         The auth middleware keeps the scope (and the user behind it) alive for the socket's
-        whole life; the socket only needs the ids it copied above. (The session stays: the
-        session middleware consults it on every send.)
+        whole life; the socket only needs the ids it copied above. (The session object stays:
+        the session middleware asks it on every send whether it was modified; its decoded
+        data goes.)
         """
         lazy = self.scope.get("user")
         if isinstance(lazy, LazyObject):
             lazy._wrapped = empty
+        session = self.scope.get("session")
+        if isinstance(session, LazyObject) and session._wrapped is not empty:
+            vars(session._wrapped).pop("_session_cache", None)
         for key in ("cookies", "headers"):
             found = self.scope.get(key)
             if isinstance(found, dict | list):
                 found.clear()
 
     async def deliver(self, version: int, html: str) -> None:
-        if not self.ready:
+        if self.pending is not None:
             self.pending.append((version, html))
             return
         await self.send(text_data=html)

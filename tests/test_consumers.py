@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
+from django.utils.functional import empty
 
 from board import live, services
 from board.models import Role
@@ -239,5 +240,22 @@ def test_one_process_subscribes_once_per_board_however_many_sockets(world):
             assert world.board.pk not in hub.boards
         finally:
             del hub.layer.group_add
+
+    run(scenario)
+
+
+def test_open_socket_keeps_only_ids_of_the_handshake_and_still_receives(world):
+    async def scenario():
+        communicator, _ = await open_socket(world.board.pk, world.editor)
+        (consumer,) = live.hub().boards[world.board.pk]
+        scope = consumer.scope
+        assert (consumer.board_id, consumer.user_id) == (world.board.pk, world.editor.pk)
+        assert consumer.pending is None
+        assert scope["user"]._wrapped is empty
+        assert scope["cookies"] == {} and scope["headers"] == []
+        assert "_session_cache" not in vars(scope["session"]._wrapped)
+        await call(services.card_create, pipeline=world.todo, title="Still live", actor=world.owner)
+        assert "Still live" in await communicator.receive_from(timeout=5)
+        await communicator.disconnect()
 
     run(scenario)
