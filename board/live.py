@@ -151,14 +151,14 @@ def render_fragments(
         context["members"] = selectors.members(board=board)
         parts.append(render_to_string(f"{FRAGMENTS}#header", context))
     if strip:
-        context["pipelines"] = selectors.board_pipelines(board=board)
+        context["pipelines"] = selectors.board_pipelines(board=board, now=context["now"])
         parts.append(render_to_string(f"{FRAGMENTS}#strip", context))
     else:
         pipeline_ids = sorted(set(pipelines))
-        for pipeline in selectors.pipelines_by_id(board=board, ids=pipeline_ids):
+        for pipeline in selectors.pipelines_by_id(board=board, ids=pipeline_ids, now=context["now"]):
             parts.append(render_to_string(f"{FRAGMENTS}#pipeline", {**context, "pipeline": pipeline}))
         card_ids = sorted(set(cards))
-        for card in selectors.cards_by_id(board=board, ids=card_ids):
+        for card in selectors.cards_by_id(board=board, ids=card_ids) if card_ids else ():
             parts.append(render_to_string(f"{FRAGMENTS}#card", {**context, "card": card}))
     for comment in selectors.comments_by_id(board=board, ids=sorted(set(comments))):
         html = render_to_string(f"{FRAGMENTS}#comment", {**context, "comment": comment, "oob": False})

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from board import live
@@ -102,6 +103,11 @@ def _save_places(items: Iterable[Card] | Iterable[Pipeline]) -> None:
     sql = f"UPDATE {table} SET {', '.join(sets)} WHERE id IN ({', '.join(['%s'] * len(rows))})"
     with connection.cursor() as cursor:
         cursor.execute(sql, params + [row.pk for row in rows])
+
+
+def _places(cards: QuerySet[Card], *more: str) -> list[Card]:
+    """Cards locked, loaded as far as placing them needs (whole rows cost more than the move)."""
+    return list(cards.select_for_update().only("id", "board_id", "pipeline_id", "position", *more))
 
 
 def _renumber(items: Sequence[Card] | Sequence[Pipeline]) -> list:
@@ -442,10 +448,10 @@ def pipeline_reorder(*, pipeline: Pipeline, card_ids: Sequence[int], actor: User
     locked = _lock(pipeline.board)
     if not Pipeline.objects.filter(pk=pipeline.pk, board=locked).exists():
         raise ValidationError("That pipeline no longer exists.")
-    listed = {c.pk: c for c in Card.objects.select_for_update().filter(pk__in=card_ids)}
+    listed = {c.pk: c for c in _places(Card.objects.filter(pk__in=card_ids), "title")}
     if any(c.board_id != locked.pk for c in listed.values()):
         raise ValidationError("That order names a card of another board.")
-    current = list(Card.objects.select_for_update().filter(pipeline=pipeline))
+    current = _places(Card.objects.filter(pipeline=pipeline))
     by_id = {c.pk: c for c in current} | listed
     requested = [i for i in card_ids if i in listed]  # deleted meanwhile: ignored
     order = merge_order([c.pk for c in current], requested)
@@ -460,7 +466,7 @@ def pipeline_reorder(*, pipeline: Pipeline, card_ids: Sequence[int], actor: User
         if card_id not in {c.pk for c in current}:
             to_save[card_id] = by_id[card_id]
     for source_id in moved_from:
-        rest = list(Card.objects.select_for_update().filter(pipeline_id=source_id).exclude(pk__in=order))
+        rest = _places(Card.objects.filter(pipeline_id=source_id).exclude(pk__in=order))
         for card in _renumber(rest):
             to_save[card.pk] = card
     _save_places(to_save.values())
@@ -483,28 +489,33 @@ def card_move(*, card: Card, pipeline: Pipeline, position: int, actor: User | No
     if pipeline.board_id != card.board_id:
         raise ValidationError("A card can only move within its board.")
     locked = _lock(card.board)
-    current = Card.objects.select_for_update().filter(pk=card.pk, board=locked).first()
+    # The card and the cards of both pipelines in one query (where the page saw the card;
+    # a second query only if someone moved it elsewhere meanwhile).
+    rows = _places(Card.objects.filter(Q(pk=card.pk) | Q(pipeline_id__in={pipeline.pk, card.pipeline_id})), "title")
+    current = next((c for c in rows if c.pk == card.pk and c.board_id == locked.pk), None)
     if current is None:
         raise ValidationError("This card no longer exists.")
-    if not Pipeline.objects.filter(pk=pipeline.pk, board=locked).exists():
-        raise ValidationError("That pipeline no longer exists.")
     source_id = current.pipeline_id
-    target = [c for c in Card.objects.select_for_update().filter(pipeline=pipeline) if c.pk != current.pk]
+    if source_id not in {pipeline.pk, card.pipeline_id}:
+        rows += _places(Card.objects.filter(pipeline_id=source_id).exclude(pk=current.pk))
+    names = dict(Pipeline.objects.filter(pk__in={pipeline.pk, source_id}, board=locked).values_list("pk", "name"))
+    if pipeline.pk not in names:
+        raise ValidationError("That pipeline no longer exists.")
+    target = [c for c in rows if c.pipeline_id == pipeline.pk and c.pk != current.pk]
     position = max(0, min(int(position), len(target)))
     current.pipeline_id = pipeline.pk
     target.insert(position, current)
     to_save = {c.pk: c for c in _renumber(target)}
     to_save[current.pk] = current
     if source_id != pipeline.pk:
-        rest = list(Card.objects.select_for_update().filter(pipeline_id=source_id).exclude(pk=current.pk))
+        rest = [c for c in rows if c.pipeline_id == source_id and c.pk != current.pk]
         to_save |= {c.pk: c for c in _renumber(rest)}
     _save_places(to_save.values())
     touched = sorted({source_id, pipeline.pk})
     if source_id != pipeline.pk:
-        source_name = Pipeline.objects.filter(pk=source_id).values_list("name", flat=True).first()
-        text = f"moved {_q(current.title)} from {source_name} to {pipeline.name}"
+        text = f"moved {_q(current.title)} from {names.get(source_id, '')} to {names[pipeline.pk]}"
     else:
-        text = f"moved {_q(current.title)} within {pipeline.name}"
+        text = f"moved {_q(current.title)} within {names[pipeline.pk]}"
     notes = [_log(locked, actor, "moved", text, card=current)] if len(to_save) > 1 or source_id != pipeline.pk else []
     live.changed(locked, pipelines=touched, activities=notes)
     card.pipeline_id, card.position = current.pipeline_id, current.position

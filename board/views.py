@@ -82,19 +82,18 @@ def board_page(
     """The whole board page (optionally with a panel open), as a plain request gets it."""
     board = access.board
     query = request.GET.get("q", "")[:200]
-    pipelines = selectors.board_pipelines(board=board)
-    hidden = {card.pk for p in pipelines for card in p.cards.all() if query and not selectors.card_matches(card, query)}
+    now = timezone.now()
     context = {
         "board": board,
-        "now": timezone.now(),
+        "now": now,
         "people": selectors.online_users(board_id=board.pk),
         "stamp": int(time.time() * 1000),
         "role": access.role,
         "can_edit": access.can_edit,
         "is_owner": access.is_owner,
         "members": selectors.members(board=board),
-        "pipelines": pipelines,
-        "hidden": hidden,
+        "pipelines": selectors.board_pipelines(board=board, now=now),
+        "hidden": selectors.hidden_cards(board=board, query=query),
         "q": query,
         "page_id": secrets.token_urlsafe(12),
         "message": error,

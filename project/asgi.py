@@ -6,7 +6,11 @@ import ctypes
 import ctypes.util
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 LARGE_BUFFER = 64 * 1024
@@ -33,7 +37,26 @@ def map_large_buffers() -> bool:
 map_large_buffers()
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+
+class SyncChainASGIHandler(ASGIHandler):
+    """Django's ASGI handler, running the middleware chain and the view in one worker-thread call.
+
+    Every middleware in settings is synchronous. Django's async chain would cross between the
+    event loop and the request's worker thread three times for the chain and the view
+    (into the sync middleware, back out to the async response path, in again for the view);
+    here it crosses once.
+    """
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+
+django_asgi_app = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set up first
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

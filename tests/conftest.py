@@ -29,6 +29,14 @@ def _fresh_channel_layers():
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_rendered_cards_from_other_tests():
+    """Rolled-back tests reuse card ids (SQLite): a fragment cached by one must not show in another."""
+    from board import card_cache
+
+    card_cache._rendered.clear()
+
+
 def make_user(username: str):
     return get_user_model().objects.create_user(username=username, password=PASSWORD)
 

@@ -6,9 +6,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from board import live, selectors, services
+from board import card_cache, live, selectors, services
 from board.models import Board, Card, Membership, Role
 from tests.conftest import make_user
 
@@ -30,8 +32,10 @@ def _fast_password_hashing(settings):
         ("viewer", Role.VIEWER, False, False),
     ],
 )
-def test_board_access_gives_each_member_their_role(world, who, role, can_edit, is_owner):
-    access = selectors.board_access(board_id=world.board.pk, user=getattr(world, who))
+def test_board_access_gives_each_member_their_role(world, who, role, can_edit, is_owner, django_assert_num_queries):
+    user = getattr(world, who)
+    with django_assert_num_queries(1):
+        access = selectors.board_access(board_id=world.board.pk, user=user)
     assert access.board == world.board
     assert (access.role, access.can_edit, access.is_owner) == (role, can_edit, is_owner)
 
@@ -200,3 +204,35 @@ def test_strip_render_costs_the_same_queries_for_1_and_500_cards(small_and_big, 
     assert big_html.count('class="card"') == 500
     assert small_html.count('class="card"') == 1
     assert 'id="pipelines"' in big_html and 'id="board-head"' in big_html
+
+
+# --- cards of rendered pipelines -------------------------------------------------------------
+
+
+def test_pipelines_load_whole_rows_only_for_cards_whose_fragment_is_not_rendered(world):
+    card_cache._rendered.clear()  # the fixture's writes rendered the pipeline already
+    now = timezone.now()
+    cold = selectors.pipelines_by_id(board=world.board, ids=[world.todo.pk], now=now)
+    assert all(isinstance(card, Card) for card in cold[0].card_list)
+    first = live.render_fragments(world.board, pipelines=[world.todo.pk])
+    services.card_update(card=world.cards[1], title="Renamed", description="", actor=world.owner)
+    world.board.refresh_from_db()
+    warm = selectors.pipelines_by_id(board=world.board, ids=[world.todo.pk], now=timezone.now())
+    whole = [card.pk for card in warm[0].card_list if isinstance(card, Card)]
+    assert whole == [world.cards[1].pk]
+    assert [card.pk for card in warm[0].card_list] == [card.pk for card in world.cards]
+    second = live.render_fragments(world.board, pipelines=[world.todo.pk])
+    assert "Renamed" in second and "Renamed" not in first
+
+
+def test_a_card_whose_fragment_was_dropped_after_loading_still_renders_whole(world):
+    rendered = live.render_fragments(world.board, pipelines=[world.todo.pk])
+    now = timezone.now()
+    (pipeline,) = selectors.pipelines_by_id(board=world.board, ids=[world.todo.pk], now=now)
+    assert not any(isinstance(card, Card) for card in pipeline.card_list)
+    card_cache._rendered.clear()
+    html = render_to_string(
+        "board/board.html#pipeline", {"board": world.board, "pipeline": pipeline, "now": now, "can_edit": True}
+    )
+    for card in world.cards:
+        assert card.title in html and card.title in rendered

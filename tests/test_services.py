@@ -461,6 +461,24 @@ def test_card_move_across_pipelines_inserts_and_renumbers_the_source(world, doin
     assert_contiguous(world.board)
 
 
+def test_card_move_of_a_card_moved_elsewhere_meanwhile_closes_the_gap_where_it_was(world, doing_cards):
+    done = services.pipeline_create(board=world.board, name="Done", actor=world.owner)
+    stale = world.cards[0]  # loaded while in `todo`
+    services.card_move(card=Card.objects.get(pk=stale.pk), pipeline=world.doing, position=1)
+    touched = services.card_move(card=stale, pipeline=done, position=0, actor=world.owner)
+    assert touched == sorted([world.doing.pk, done.pk])
+    assert card_ids(done) == [stale.pk]
+    assert card_ids(world.doing) == [c.pk for c in doing_cards]
+    assert card_ids(world.todo) == [world.cards[1].pk, world.cards[2].pk]
+    assert_contiguous(world.board)
+
+
+def test_card_move_records_the_pipelines_names_as_they_are_under_the_lock(world):
+    Pipeline.objects.filter(pk=world.doing.pk).update(name="Doing now")  # renamed after the page loaded
+    services.card_move(card=world.cards[0], pipeline=world.doing, position=0, actor=world.owner)
+    assert world.board.activities.first().text == "moved “Card 0” from To do to Doing now"
+
+
 def test_card_move_to_another_boards_pipeline_is_refused_and_changes_nothing(world):
     before = snapshot()
     with pytest.raises(ValidationError):

@@ -44,29 +44,23 @@ def ago(value, now=None) -> str:
     return "just now"
 
 
-# Rendered cards, reused until the card changes: a board of 1000 cards renders its page,
-# its strip and its pipelines from these. Keyed by the card's rev (the board version of its
-# last visible change) and whether its edit claim is live; bounded, per process.
-_rendered_cards: dict[tuple[int, int, bool], tuple[str, str]] = {}
-RENDERED_CARDS_MAX = 50_000
-
-
 @register.simple_tag(takes_context=True)
 def card_html(context, card) -> SafeString:
-    """The card fragment (`board/board.html#card`) as it sits in a pipeline."""
+    """The card fragment (`board/board.html#card`) as it sits in a pipeline (see card_cache)."""
     from django.template.loader import render_to_string
     from django.utils import timezone
 
+    from board import card_cache, selectors
+
     now = context.get("now") or timezone.now()
-    claimed = bool(getattr(card, "claim_expires_at", None) and card.claim_expires_at > now)
-    key = (card.pk, card.rev, claimed)
+    key = card_cache.key(card, now)
     when = ago(card.updated_at, now) if card.updated_by_id else ""
-    found = _rendered_cards.get(key)
+    found = card_cache.get(key)
     if found is None:
+        if isinstance(card, card_cache.CardKey):  # its fragment was dropped since it was loaded
+            card = selectors.cards_for_fragments([card.pk])[0]
         html = render_to_string("board/board.html#card", {"board": context["board"], "card": card, "now": now})
-        if len(_rendered_cards) >= RENDERED_CARDS_MAX:
-            _rendered_cards.clear()
-        found = _rendered_cards[key] = (html, when)
+        found = card_cache.put(key, html, when)
     html, then = found
     if when != then:  # only the "5 minutes ago" text ages
         html = html.replace(f">{then}</time>", f">{when}</time>", 1)
