@@ -122,11 +122,12 @@ def pipelines_by_id(*, board: Board, ids: list[int], now: datetime) -> list[Pipe
 
 
 def hidden_cards(*, board: Board, query: str) -> set[int]:
-    """Ids of the board's cards that the filter `query` hides (see card_matches)."""
-    if not query.strip():
+    """Ids of the board's cards that the filter `query` hides: the complement of card_ids_matching."""
+    needle = query.strip().casefold()
+    if not needle:
         return set()
     rows = Card.objects.filter(board=board).values_list("pk", "title", "description")
-    return {pk for pk, title, description in rows if not _matches(title, description, query)}
+    return {pk for pk, title, text in rows if needle not in title.casefold() and needle not in text.casefold()}
 
 
 def cards_by_id(*, board: Board, ids: list[int]) -> list[Card]:
@@ -170,16 +171,6 @@ def card_ids_matching(*, board: Board, query: str) -> list[int]:
     if query:
         cards = cards.filter(Q(title__icontains=query) | Q(description__icontains=query))
     return list(cards.values_list("pk", flat=True))
-
-
-def card_matches(card: Card, query: str) -> bool:
-    """The same test as card_ids_matching, on a card already loaded (no query)."""
-    return _matches(card.title, card.description, query)
-
-
-def _matches(title: str, description: str, query: str) -> bool:
-    needle = query.strip().casefold()
-    return not needle or needle in title.casefold() or needle in description.casefold()
 
 
 def board_pipelines_names(*, board: Board) -> list[Pipeline]:
