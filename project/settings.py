@@ -82,14 +82,20 @@ TEMPLATES = [
 WSGI_APPLICATION = None
 ASGI_APPLICATION = "project.asgi.application"
 
+# HTTP requests run on this many long-lived threads (project/asgi.py), the websockets' database
+# work on one more; each keeps its database connection open this many seconds, checked before reuse.
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
+CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "600"))
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "CONN_MAX_AGE": CONN_MAX_AGE,
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of
             # failing with "database is locked" when a read lock would need upgrading.
             # WAL: pages keep reading while a write commits; NORMAL: no fsync per commit
