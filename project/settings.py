@@ -126,6 +126,11 @@ else:
         }
     }
 
+# Django's database sessions and model backend, each reading with one hand-written query
+# (board/auth.py). Django's own backend stays listed: sessions it logged in keep working.
+SESSION_ENGINE = "board.auth"
+AUTHENTICATION_BACKENDS = ["board.auth.ModelBackend", "django.contrib.auth.backends.ModelBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
