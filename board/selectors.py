@@ -1,14 +1,22 @@
-"""Reads shaped for templates: scoped by board, prefetching, a constant number of queries."""
+"""Reads shaped for templates: scoped by board, prefetching, a constant number of queries.
+
+The reads every write request makes (the board and role, the card and pipeline it names,
+the pipelines it re-renders) are hand-written SQL: building and compiling each ORM query
+cost 0.4-1.5 ms on a 2-core server, ten times the query itself, and a card move ran a
+dozen of them before anyone saw it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from board import card_cache
 from board.models import Activity, Board, Card, Comment, Membership, Pipeline, Presence, Role
@@ -49,12 +57,31 @@ def role_of(*, board_id: int, user: AbstractBaseUser) -> str | None:
     return None
 
 
+def in_list(values: list) -> str:
+    """The placeholders of an SQL `IN (...)` for these values."""
+    return f"({', '.join(['%s'] * len(values))})"
+
+
+def aware(value: datetime | str | None) -> datetime | None:
+    """A datetime read with hand-written SQL, as the ORM gives it (SQLite's are naive UTC)."""
+    if value is None or (value.__class__ is datetime and value.tzinfo is not None):
+        return value
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+_ACCESS = (
+    "SELECT b.*, (SELECT m.role FROM board_membership m WHERE m.board_id = b.id AND m.user_id = %s) AS member_role"
+    " FROM board_board b WHERE b.id = %s"
+)
+
+
 def board_access(*, board_id: int, user: AbstractBaseUser) -> Access:
     """The board and the user's role on it; 404 for a stranger, so ids reveal nothing."""
     board = None
-    if user.is_authenticated:  # one query: the board, its owner and the user's membership role
-        mine = Membership.objects.filter(board=OuterRef("pk"), user=user).values("role")[:1]
-        board = Board.objects.select_related("owner").filter(pk=board_id).annotate(member_role=Subquery(mine)).first()
+    if user.is_authenticated:  # one query: the board and the user's membership role
+        board = next(iter(Board.objects.raw(_ACCESS, [user.pk, int(board_id)])), None)
     role = None
     if board is not None:
         role = Role.OWNER if board.owner_id == user.pk else board.member_role
@@ -96,12 +123,20 @@ def _with_cards(pipelines: list[Pipeline], now: datetime) -> list[Pipeline]:
     unchanged cards, and loading 50 whole cards cost more than the rest of the move.
     """
     by_pipeline: dict[int, list] = {pipeline.pk: [] for pipeline in pipelines}
-    rows = [
-        card_cache.CardKey(*row)
-        for row in Card.objects.filter(pipeline__in=list(by_pipeline))
-        .order_by("position", "id")
-        .values_list("id", "pipeline_id", "rev", "updated_at", "updated_by_id", "claim__expires_at")
-    ]
+    if not by_pipeline:
+        return pipelines
+    ids = list(by_pipeline)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.id, c.pipeline_id, c.rev, c.updated_at, c.updated_by_id, k.expires_at"
+            " FROM board_card c LEFT OUTER JOIN board_editclaim k ON k.card_id = c.id"
+            f" WHERE c.pipeline_id IN {in_list(ids)} ORDER BY c.position, c.id",
+            ids,
+        )
+        rows = [
+            card_cache.CardKey(pk, pipeline_id, rev, aware(updated_at), by, aware(expires))
+            for pk, pipeline_id, rev, updated_at, by, expires in cursor.fetchall()
+        ]
     missing = [row.pk for row in rows if not card_cache.has(card_cache.key(row, now))]
     whole = {card.pk: card for card in cards_for_fragments(missing)} if missing else {}
     for row in rows:
@@ -113,12 +148,21 @@ def _with_cards(pipelines: list[Pipeline], now: datetime) -> list[Pipeline]:
 
 def board_pipelines(*, board: Board, now: datetime) -> list[Pipeline]:
     """The board's pipelines in order, each with its cards in order (`card_list`)."""
-    return _with_cards(list(Pipeline.objects.filter(board=board).order_by("position", "id")), now)
+    pipelines = Pipeline.objects.raw(
+        "SELECT * FROM board_pipeline WHERE board_id = %s ORDER BY position, id", [board.pk]
+    )
+    return _with_cards(list(pipelines), now)
 
 
 def pipelines_by_id(*, board: Board, ids: list[int], now: datetime) -> list[Pipeline]:
     """Some pipelines of the board with their cards; ids of other boards are dropped."""
-    return _with_cards(list(Pipeline.objects.filter(board=board, pk__in=ids).order_by("position", "id")), now)
+    if not ids:
+        return []
+    pipelines = Pipeline.objects.raw(
+        f"SELECT * FROM board_pipeline WHERE board_id = %s AND id IN {in_list(ids)} ORDER BY position, id",
+        [board.pk, *ids],
+    )
+    return _with_cards(list(pipelines), now)
 
 
 def hidden_cards(*, board: Board, query: str) -> set[int]:
@@ -136,7 +180,10 @@ def cards_by_id(*, board: Board, ids: list[int]) -> list[Card]:
 
 def pipeline_of_board(*, board: Board, pipeline_id: int) -> Pipeline:
     """One pipeline of this board; 404 for another board's or a missing one."""
-    pipeline = Pipeline.objects.filter(board=board, pk=pipeline_id).first()
+    found = Pipeline.objects.raw(
+        "SELECT * FROM board_pipeline WHERE id = %s AND board_id = %s", [pipeline_id, board.pk]
+    )
+    pipeline = next(iter(found), None)
     if pipeline is None:
         raise Http404("No such pipeline on this board.")
     pipeline.board = board
@@ -146,6 +193,18 @@ def pipeline_of_board(*, board: Board, pipeline_id: int) -> Pipeline:
 def card_of_board(*, board: Board, card_id: int) -> Card:
     """One card of this board; 404 for another board's or a missing one."""
     card = Card.objects.filter(board=board, pk=card_id).select_related("pipeline", "updated_by").first()
+    if card is None:
+        raise Http404("No such card on this board.")
+    card.board = board
+    return card
+
+
+def card_place_of_board(*, board: Board, card_id: int) -> Card:
+    """One card of this board as far as moving it needs (id, board, pipeline); 404 for others'."""
+    found = Card.objects.raw(
+        "SELECT id, board_id, pipeline_id FROM board_card WHERE id = %s AND board_id = %s", [card_id, board.pk]
+    )
+    card = next(iter(found), None)
     if card is None:
         raise Http404("No such card on this board.")
     card.board = board

@@ -406,7 +406,7 @@ def card_delete(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpR
 @board_endpoint(need="edit")
 def card_move(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpResponse:
     """The no-JavaScript move: a pipeline and a position from a plain form."""
-    card = selectors.card_of_board(board=access.board, card_id=card_id)
+    card = selectors.card_place_of_board(board=access.board, card_id=card_id)
     data = valid(MoveForm(request.POST))
     pipeline = selectors.pipeline_of_board(board=access.board, pipeline_id=data["pipeline"])
     with live.capture() as captured:

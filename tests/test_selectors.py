@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -237,3 +239,42 @@ def test_a_card_whose_fragment_was_dropped_after_loading_still_renders_whole(wor
     )
     for card in world.cards:
         assert card.title in html and card.title in rendered
+
+
+def test_pipelines_by_id_gives_cards_in_order_with_aware_times_and_drops_other_boards(world):
+    now = timezone.now()
+    services.claim_take(card=world.cards[2], user=world.editor, page="page-aaaaaaaa")
+    pipelines = selectors.pipelines_by_id(board=world.board, ids=[world.other_pipeline.pk, world.todo.pk], now=now)
+    assert [p.pk for p in pipelines] == [world.todo.pk]
+    cards = pipelines[0].card_list
+    assert [card.pk for card in cards] == [card.pk for card in world.cards]
+    assert all(timezone.is_aware(card.updated_at) for card in cards)
+    claimed = {card.pk: card.claim_expires_at for card in cards}
+    assert claimed[world.cards[2].pk] > now and claimed[world.cards[0].pk] is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        ("2026-11-21 16:30:00.5", datetime(2026, 11, 21, 16, 30, 0, 500000, tzinfo=UTC)),
+        (datetime(2026, 11, 21, 16, 30), datetime(2026, 11, 21, 16, 30, tzinfo=UTC)),
+        (
+            datetime(2026, 11, 21, 17, 30, tzinfo=timezone.get_fixed_timezone(60)),
+            datetime(2026, 11, 21, 16, 30, tzinfo=UTC),
+        ),
+    ],
+)
+def test_aware_reads_a_raw_datetime_as_the_orm_would(value, expected):
+    found = selectors.aware(value)
+    assert found == expected and (found is None or timezone.is_aware(found))
+
+
+def test_card_place_of_board_loads_where_the_card_is_and_refuses_other_boards(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        card = selectors.card_place_of_board(board=world.board, card_id=world.cards[1].pk)
+        assert (card.pk, card.pipeline_id, card.board) == (world.cards[1].pk, world.todo.pk, world.board)
+    with pytest.raises(Http404):
+        selectors.card_place_of_board(board=world.board, card_id=world.other_card.pk)
+    with pytest.raises(Http404):
+        selectors.pipeline_of_board(board=world.board, pipeline_id=world.other_pipeline.pk)
