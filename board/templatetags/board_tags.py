@@ -45,27 +45,34 @@ def ago(value, now=None) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def card_html(context, card) -> SafeString:
-    """The card fragment (`board/board.html#card`) as it sits in a pipeline (see card_cache)."""
+def cards_html(context, cards) -> SafeString:
+    """The card fragments (`board/board.html#card`) of a pipeline, in order (see card_cache).
+
+    One tag for the whole list: a move re-renders two pipelines of mostly cached cards, and a
+    template loop calling a tag per card cost more than the cards themselves.
+    """
     from django.template.loader import render_to_string
     from django.utils import timezone
 
     from board import card_cache, selectors
 
     now = context.get("now") or timezone.now()
-    key = card_cache.key(card, now)
-    when = ago(card.updated_at, now) if card.updated_by_id else ""
-    found = card_cache.get(key)
-    if found is None:
-        if isinstance(card, card_cache.CardKey):  # its fragment was dropped since it was loaded
-            card = selectors.cards_for_fragments([card.pk])[0]
-        html = render_to_string("board/board.html#card", {"board": context["board"], "card": card, "now": now})
-        found = card_cache.put(key, html, when)
-    html, then = found
-    if when != then:  # only the "5 minutes ago" text ages
-        html = html.replace(f">{then}</time>", f">{when}</time>", 1)
     hidden = context.get("hidden")
-    if hidden and card.pk in hidden:
-        end = html.index(">")  # the <li>'s own: its attributes hold no ">"
-        html = f"{html[:end]} hidden{html[end:]}"
-    return mark_safe(html)
+    parts = []
+    for card in cards:
+        key = card_cache.key(card, now)
+        when = ago(card.updated_at, now) if card.updated_by_id else ""
+        found = card_cache.get(key)
+        if found is None:
+            if isinstance(card, card_cache.CardKey):  # its fragment was dropped since it was loaded
+                card = selectors.cards_for_fragments([card.pk])[0]
+            html = render_to_string("board/board.html#card", {"board": context["board"], "card": card, "now": now})
+            found = card_cache.put(key, html, when)
+        html, then = found
+        if when != then:  # only the "5 minutes ago" text ages
+            html = html.replace(f">{then}</time>", f">{when}</time>", 1)
+        if hidden and card.pk in hidden:
+            end = html.index(">")  # the <li>'s own: its attributes hold no ">"
+            html = f"{html[:end]} hidden{html[end:]}"
+        parts.append(html)
+    return mark_safe("".join(parts))
