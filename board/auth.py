@@ -1,4 +1,4 @@
-"""The session and the user every request reads, each with one hand-written query.
+"""Who is asking: the session and the user of every request and of every board socket.
 
 Django's database sessions and model backend, except how they read: building the ORM
 query cost several times running it (see selectors), and every request reads both.
@@ -6,11 +6,15 @@ query cost several times running it (see selectors), and every request reads bot
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
+from channels.auth import get_user
+from django.conf import settings
 from django.contrib.auth import backends, get_user_model
 from django.contrib.sessions.backends import db
 from django.db import connection
+from django.http.cookie import parse_cookie
 from django.utils import timezone
 
 
@@ -20,15 +24,17 @@ class SessionStore(db.SessionStore):
     def _get_session_from_db(self) -> Any:
         model = self.model
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        found = model.objects.raw(
-            f"SELECT session_key, session_data, expire_date FROM {connection.ops.quote_name(model._meta.db_table)}"
-            " WHERE session_key = %s AND expire_date > %s",
-            [self.session_key, now],
-        )
-        session = next(iter(found), None)
-        if session is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT session_key, session_data FROM {connection.ops.quote_name(model._meta.db_table)}"
+                " WHERE session_key = %s AND expire_date > %s",
+                [self.session_key, now],
+            )
+            row = cursor.fetchone()
+        if row is None:
             self._session_key = None
-        return session
+            return None
+        return model.from_db(connection.alias, ["session_key", "session_data"], row)
 
 
 class ModelBackend(backends.ModelBackend):
@@ -44,3 +50,26 @@ class ModelBackend(backends.ModelBackend):
         table, column = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
         user = next(iter(users._default_manager.raw(f"SELECT * FROM {table} WHERE {column} = %s", [pk])), None)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class WebsocketAuthMiddleware:
+    """A websocket's session and user (scope["session"], scope["user"]), looked up once, at connect.
+
+    What channels' AuthMiddlewareStack gives a consumer, without its session wrapper around
+    `send`: that asks the session whether it changed before every message sent, a sixth of
+    the server's work per socket of a broadcast, and a board socket never changes its session.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
+        cookies: dict[str, str] = {}
+        for name, value in scope.get("headers", ()):
+            if name == b"cookie":
+                cookies = parse_cookie(value.decode("latin1"))
+                break
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        session = store(cookies.get(settings.SESSION_COOKIE_NAME))
+        user = await get_user({"session": session})
+        return await self.inner(dict(scope, cookies=cookies, session=session, user=user), receive, send)

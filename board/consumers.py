@@ -7,7 +7,6 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.utils.functional import LazyObject, empty
 
 from board import live, selectors, services
 
@@ -68,17 +67,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
     def _forget_handshake(self) -> None:
         """Let go of what only the handshake needed: an idle board socket should be small.
 
-        The auth middleware keeps the scope (and the user behind it) alive for the socket's
-        whole life; the socket only needs the ids it copied above. (The session object stays:
-        the session middleware asks it on every send whether it was modified; its decoded
-        data goes.)
+        The scope lives as long as the socket; the socket only needs the ids it copied above.
         """
-        lazy = self.scope.get("user")
-        if isinstance(lazy, LazyObject):
-            lazy._wrapped = empty
-        session = self.scope.get("session")
-        if isinstance(session, LazyObject) and session._wrapped is not empty:
-            vars(session._wrapped).pop("_session_cache", None)
+        for key in ("user", "session"):
+            self.scope.pop(key, None)
         for key in ("cookies", "headers"):
             found = self.scope.get(key)
             if isinstance(found, dict | list):
@@ -88,7 +80,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if self.pending is not None:
             self.pending.append((version, html))
             return
-        await self.send(text_data=html)
+        # The ASGI message itself: the same as self.send(text_data=html), a broadcast's
+        # per-socket work being what a fan-out to many pages multiplies.
+        await self.base_send({"type": "websocket.send", "text": html})
 
     async def end(self, code: int, html: str) -> None:
         if html:

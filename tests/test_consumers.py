@@ -8,7 +8,6 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
-from django.utils.functional import empty
 
 from board import live, services
 from board.models import Role
@@ -127,6 +126,25 @@ def test_strangers_and_anonymous_users_are_refused_with_a_close_code(world):
         connected, _ = await anonymous.connect()
         assert connected
         await expect_closed(anonymous, live.CLOSE_NOT_LOGGED_IN)
+
+    run(scenario)
+
+
+def test_a_session_ended_by_a_password_change_or_a_made_up_cookie_is_refused(world):
+    async def scenario():
+        cookie = await database_sync_to_async(session_cookie)(world.editor)
+
+        def change_password():
+            world.editor.set_password("another secret entirely")
+            world.editor.save()
+
+        await database_sync_to_async(change_password)()
+        for value in (cookie, f"{settings.SESSION_COOKIE_NAME}={'x' * 32}".encode()):
+            headers = [ORIGIN, (b"cookie", value)]
+            communicator = WebsocketCommunicator(application, f"/ws/b/{world.board.pk}/", headers=headers)
+            connected, _ = await communicator.connect()
+            assert connected
+            await expect_closed(communicator, live.CLOSE_NOT_LOGGED_IN)
 
     run(scenario)
 
@@ -251,11 +269,11 @@ def test_open_socket_keeps_only_ids_of_the_handshake_and_still_receives(world):
         scope = consumer.scope
         assert (consumer.board_id, consumer.user_id) == (world.board.pk, world.editor.pk)
         assert consumer.pending is None
-        assert scope["user"]._wrapped is empty
+        assert "user" not in scope and "session" not in scope
         assert scope["cookies"] == {} and scope["headers"] == []
-        assert "_session_cache" not in vars(scope["session"]._wrapped)
         await call(services.card_create, pipeline=world.todo, title="Still live", actor=world.owner)
         assert "Still live" in await communicator.receive_from(timeout=5)
         await communicator.disconnect()
 
     run(scenario)
+
