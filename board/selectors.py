@@ -72,20 +72,24 @@ def aware(value: datetime | str | None) -> datetime | None:
 
 
 _ACCESS = (
-    "SELECT b.*, (SELECT m.role FROM board_membership m WHERE m.board_id = b.id AND m.user_id = %s) AS member_role"
+    "SELECT b.id, b.name, b.owner_id, b.version,"
+    " (SELECT m.role FROM board_membership m WHERE m.board_id = b.id AND m.user_id = %s)"
     " FROM board_board b WHERE b.id = %s"
 )
 
 
 def board_access(*, board_id: int, user: AbstractBaseUser) -> Access:
     """The board and the user's role on it; 404 for a stranger, so ids reveal nothing."""
-    board = None
+    row = None
     if user.is_authenticated:  # one query: the board and the user's membership role
-        board = next(iter(Board.objects.raw(_ACCESS, [user.pk, int(board_id)])), None)
-    role = None
-    if board is not None:
-        role = Role.OWNER if board.owner_id == user.pk else board.member_role
-    if board is None or role is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_ACCESS, [user.pk, int(board_id)])
+            row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such board, or you are not a member of it.")
+    board = Board.from_db(connection.alias, ["id", "name", "owner_id", "version"], row[:4])
+    role = Role.OWNER if board.owner_id == user.pk else row[4]
+    if role is None:
         raise Http404("No such board, or you are not a member of it.")
     return Access(board=board, role=role)
 
@@ -146,23 +150,28 @@ def _with_cards(pipelines: list[Pipeline], now: datetime) -> list[Pipeline]:
     return pipelines
 
 
+_PIPELINE_COLUMNS = ["id", "board_id", "name", "position"]
+
+
+def _pipelines(where: str, params: list) -> list[Pipeline]:
+    """Pipelines in order (hand-written SQL; `where` holds only placeholders for `params`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(_PIPELINE_COLUMNS)} FROM board_pipeline WHERE {where} ORDER BY position, id", params
+        )
+        return [Pipeline.from_db(connection.alias, _PIPELINE_COLUMNS, row) for row in cursor.fetchall()]
+
+
 def board_pipelines(*, board: Board, now: datetime) -> list[Pipeline]:
     """The board's pipelines in order, each with its cards in order (`card_list`)."""
-    pipelines = Pipeline.objects.raw(
-        "SELECT * FROM board_pipeline WHERE board_id = %s ORDER BY position, id", [board.pk]
-    )
-    return _with_cards(list(pipelines), now)
+    return _with_cards(_pipelines("board_id = %s", [board.pk]), now)
 
 
 def pipelines_by_id(*, board: Board, ids: list[int], now: datetime) -> list[Pipeline]:
     """Some pipelines of the board with their cards; ids of other boards are dropped."""
     if not ids:
         return []
-    pipelines = Pipeline.objects.raw(
-        f"SELECT * FROM board_pipeline WHERE board_id = %s AND id IN {in_list(ids)} ORDER BY position, id",
-        [board.pk, *ids],
-    )
-    return _with_cards(list(pipelines), now)
+    return _with_cards(_pipelines(f"board_id = %s AND id IN {in_list(ids)}", [board.pk, *ids]), now)
 
 
 def hidden_cards(*, board: Board, query: str) -> set[int]:
@@ -180,10 +189,8 @@ def cards_by_id(*, board: Board, ids: list[int]) -> list[Card]:
 
 def pipeline_of_board(*, board: Board, pipeline_id: int) -> Pipeline:
     """One pipeline of this board; 404 for another board's or a missing one."""
-    found = Pipeline.objects.raw(
-        "SELECT * FROM board_pipeline WHERE id = %s AND board_id = %s", [pipeline_id, board.pk]
-    )
-    pipeline = next(iter(found), None)
+    found = _pipelines("id = %s AND board_id = %s", [pipeline_id, board.pk])
+    pipeline = found[0] if found else None
     if pipeline is None:
         raise Http404("No such pipeline on this board.")
     pipeline.board = board
@@ -201,12 +208,14 @@ def card_of_board(*, board: Board, card_id: int) -> Card:
 
 def card_place_of_board(*, board: Board, card_id: int) -> Card:
     """One card of this board as far as moving it needs (id, board, pipeline); 404 for others'."""
-    found = Card.objects.raw(
-        "SELECT id, board_id, pipeline_id FROM board_card WHERE id = %s AND board_id = %s", [card_id, board.pk]
-    )
-    card = next(iter(found), None)
-    if card is None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, board_id, pipeline_id FROM board_card WHERE id = %s AND board_id = %s", [card_id, board.pk]
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise Http404("No such card on this board.")
+    card = Card.from_db(connection.alias, ["id", "board_id", "pipeline_id"], row)
     card.board = board
     return card
 
