@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -277,3 +279,44 @@ def test_open_socket_keeps_only_ids_of_the_handshake_and_still_receives(world):
 
     run(scenario)
 
+
+def test_a_writers_broadcast_returns_once_this_process_pages_were_sent_it(world):
+    async def scenario():
+        communicator, _ = await open_socket(world.board.pk, world.editor)
+        hub = live.hub()
+        (consumer,) = hub.boards[world.board.pk]
+        delivered = []
+        original = consumer.deliver
+
+        async def deliver(version, html):
+            delivered.append(version)
+            await original(version, html)
+
+        consumer.deliver = deliver
+        version = world.board.version + 1000
+        message = {"type": "board.fragments", "board": world.board.pk, "version": version, "html": "<p>x</p>"}
+        await live._send(hub.layer, world.board.pk, {**message, "origin": ""})
+        assert delivered == [version]  # sent before the writer's side went on
+        assert hub.waiting == {}
+        assert "<p>x</p>" in await communicator.receive_from(timeout=5)
+        await communicator.disconnect()
+
+    run(scenario)
+
+
+def test_a_writer_waits_for_pages_at_most_a_moment_and_not_at_all_without_pages(world, monkeypatch):
+    monkeypatch.setattr(live.Hub, "ACTOR_WAIT", 0.05)
+
+    async def scenario():
+        hub = live.hub()
+        started = asyncio.get_running_loop().time()
+        await hub.until_sent(world.board.pk, 5)  # no page of the board here
+        assert asyncio.get_running_loop().time() - started < 0.05
+        communicator, _ = await open_socket(world.board.pk, world.editor)
+        started = asyncio.get_running_loop().time()
+        await hub.until_sent(world.board.pk, world.board.version + 1000)  # a version nobody sends
+        assert 0.05 <= asyncio.get_running_loop().time() - started < 1.0
+        assert hub.waiting == {}
+        await communicator.disconnect()
+
+    run(scenario)
