@@ -117,65 +117,71 @@ class Mover:
         return int(VERSION.search(body).group(1)), body, seconds, [source, target]
 
 
-def run_ours(
+def run_pair(
     procs: Processes,
     env: dict[str, str],
     tmp: Path,
     *,
     label: str,
     servers: list[str],
+    floor_url: str,
     world: World,
     n: int,
     moves: int,
     warmup: int = 3,
-) -> Series:
-    """N clients (split across `servers`) on the fan-out board; `moves` card moves posted to the first."""
-    series = Series(label, n)
+) -> tuple[Series, Series]:
+    """Ours and the floor for one N, measured alternately: a move, then a floor broadcast, and so on.
+
+    N clients (split across `servers`) on the fan-out board, moves posted to the first
+    server; N more clients on the floor server, sent messages of the moves' frame size.
+    Alternating rather than one series after the other: this machine's speed changes by up
+    to 2x within a minute, and two series a minute apart compared that as much as the servers.
+    """
+    ours, base = Series(label, n), Series("floor", n)
     spec = {
-        "urls": [ws_url(base, f"/ws/b/{world.fanout.board_id}/") for base in servers],
+        "urls": [ws_url(url, f"/ws/b/{world.fanout.board_id}/") for url in servers],
         "cookies": world.member_cookies[:n],
         "n": n,
     }
-    swarm = start_swarm(procs, env, tmp, f"clients-{label}-{n}", spec, series)
+    swarm = start_swarm(procs, env, tmp, f"clients-{label}-{n}", spec, ours)
     mover = Mover(servers[0], world.owner_cookie, world.fanout)
+    floor_swarm: Swarm | None = None
     try:
         swarm.wait_quiet(quiet=1.0)  # e.g. presence broadcasts after the joins
-        for i in range(warmup + moves):
-            started = time.monotonic()
-            version, _, seconds, _ = mover.move()
-            line = wait_for(swarm, version, series)
-            if i < warmup or line is None:
-                continue
-            series.latency.append(line["t"] - started)
-            series.first.append(line["first"] - started)
-            series.http.append(seconds)
-            series.frame_bytes.append(line["bytes"])
-    finally:
-        mover.browser.close()
-        swarm.stop()
-    return series
-
-
-def run_floor(
-    procs: Processes, env: dict[str, str], tmp: Path, *, floor_url: str, n: int, size: int, count: int, warmup: int = 3
-) -> Series:
-    """The same N clients on a plain `websockets` server broadcasting `size`-byte messages."""
-    series = Series("floor", n)
-    spec = {"urls": [ws_url(floor_url, "/listen")], "cookies": None, "n": n}
-    swarm = start_swarm(procs, env, tmp, f"clients-floor-{n}", spec, series)
-    try:
+        sizes = []
+        for _ in range(warmup):  # the warm-up moves also give the floor its message size
+            version, _, _, _ = mover.move()
+            line = wait_for(swarm, version, ours)
+            if line is not None:
+                sizes.append(line["bytes"])
+        if not sizes:
+            raise RuntimeError("no client received a warm-up move")
+        size = int(statistics.median(sizes))
+        floor_spec = {"urls": [ws_url(floor_url, "/listen")], "cookies": None, "n": n}
+        floor_swarm = start_swarm(procs, env, tmp, f"clients-floor-{n}", floor_spec, base)
         with connect(ws_url(floor_url, "/control"), compression=None, proxy=None) as control:
-            swarm.wait_quiet(quiet=0.5)
-            for i in range(warmup + count):
+            floor_swarm.wait_quiet(quiet=0.5)
+            for i in range(warmup + moves):
+                if i >= warmup:
+                    started = time.monotonic()
+                    version, _, seconds, _ = mover.move()
+                    line = wait_for(swarm, version, ours)
+                    if line is not None:
+                        ours.latency.append(line["t"] - started)
+                        ours.first.append(line["first"] - started)
+                        ours.http.append(seconds)
+                        ours.frame_bytes.append(line["bytes"])
                 version = 1_000_000 + i
                 started = time.monotonic()
                 control.send(f"{version} {size}")
-                line = wait_for(swarm, version, series)
-                if i < warmup or line is None:
-                    continue
-                series.latency.append(line["t"] - started)
-                series.first.append(line["first"] - started)
-                series.frame_bytes.append(line["bytes"])
+                line = wait_for(floor_swarm, version, base)
+                if i >= warmup and line is not None:
+                    base.latency.append(line["t"] - started)
+                    base.first.append(line["first"] - started)
+                    base.frame_bytes.append(line["bytes"])
     finally:
+        mover.browser.close()
         swarm.stop()
-    return series
+        if floor_swarm is not None:
+            floor_swarm.stop()
+    return ours, base

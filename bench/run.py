@@ -176,15 +176,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def fan_out(procs, env, tmp, args, world, servers, pids, clients, pairs: list) -> None:
-    """For each N: our latency (clients split across `servers`), then the floor's, same N."""
+    """For each N: ours (clients split across `servers`) and the floor's, alternating, same N."""
     label = "redis" if len(servers) > 1 else "local"
     floor, floor_url = floor_server(procs, env)
     try:
         for n in clients:
-            wait_idle(pids)
-            ours = fanout.run_ours(procs, env, tmp, label=label, servers=servers, world=world, n=n, moves=args.moves)
             wait_idle([*pids, floor.pid])
-            base = fanout.run_floor(procs, env, tmp, floor_url=floor_url, n=n, size=ours.size, count=args.moves)
+            ours, base = fanout.run_pair(
+                procs, env, tmp, label=label, servers=servers, floor_url=floor_url, world=world, n=n, moves=args.moves
+            )
             pairs.append((ours, base))
             log(f"{label} N={n}: ours p50 {ours.p(50):.1f} ms, floor p50 {base.p(50):.1f} ms")
     finally:
