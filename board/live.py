@@ -51,6 +51,9 @@ FRAGMENTS = "board/board.html"
 _origin: ContextVar[str] = ContextVar("liveboard_origin", default="")
 # Fragments rendered by writes inside `capture()`: the HTTP answer reuses those bytes.
 _captured: ContextVar[list[str] | None] = ContextVar("liveboard_captured", default=None)
+# The event loop of the server serving this request (set by project/asgi.py's handler):
+# a write hands its broadcast to it directly.
+serving_loop: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("liveboard_loop", default=None)
 
 
 def current_page() -> str:
@@ -145,6 +148,7 @@ def render_fragments(
         "oob": True,
         "now": timezone.now(),
         "by": actor_id,
+        "csrf_token": "",  # shared by every page: each sends its own token in a header
     }
     parts: list[str] = []
     if header:
@@ -258,6 +262,12 @@ def publish(board_id: int, message: dict[str, Any]) -> None:
         task = loop.create_task(_send(layer, board_id, message))
         _pending.add(task)
         task.add_done_callback(_pending.discard)
+        return
+    server = serving_loop.get()
+    if server is not None and server.is_running():
+        # A request's thread: hand the coroutine to the server's loop and wait for it, as
+        # async_to_sync would, without its machinery for sync calls nested in the coroutine.
+        asyncio.run_coroutine_threadsafe(_send(layer, board_id, message), server).result()
         return
     async_to_sync(_send)(layer, board_id, message)
 
@@ -539,9 +549,10 @@ class Hub:
             for index, socket in enumerate(sockets, 1):
                 if socket.page != origin:
                     await socket.deliver(version, html)
-                if index % self.FANOUT_BATCH == 0:
-                    # Let the server write out what is queued while the rest are served:
-                    # the first pages receive (and the clients work) sooner, the last no later.
+                if index == 1 or index % self.FANOUT_BATCH == 0:
+                    # Let the server write out what is queued while the rest are served (the
+                    # first page at once): the first pages receive, and their browsers start
+                    # work, sooner; the last no later.
                     await asyncio.sleep(0)
             self._mark_sent(board_id, version)
         elif kind == "board.deleted":

@@ -56,6 +56,11 @@ class Pipeline(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def url(self) -> str:
+        """Where the pipeline's actions post to (rename/, move/, order/, cards/add/, ...)."""
+        return f"/b/{self.board_id}/p/{self.pk}/"
+
 
 class Card(models.Model):
     # The board is stored on the card too, so every lookup can be scoped by board in one query.

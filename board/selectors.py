@@ -64,8 +64,8 @@ def in_list(values: list) -> str:
 
 def aware(value: datetime | str | None) -> datetime | None:
     """A datetime read with hand-written SQL, as the ORM gives it (SQLite's are naive UTC)."""
-    if value is None or (value.__class__ is datetime and value.tzinfo is not None):
-        return value
+    if value.__class__ is datetime:
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if isinstance(value, str):
         value = parse_datetime(value)
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from collections.abc import Callable
@@ -54,8 +55,9 @@ def flash_response(message: str, status: int) -> HttpResponse:
     return response
 
 
+@functools.lru_cache(maxsize=256)
 def flash(message: str, *, level: str = "error") -> str:
-    """The page's message area, as an out-of-band swap."""
+    """The page's message area, as an out-of-band swap (every success sends the same empty one)."""
     return render_to_string(f"{PAGE}#flash", {"message": message, "level": level, "oob": True})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import ctypes.util
 import os
@@ -46,6 +47,8 @@ map_large_buffers()
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 django.setup(set_prefix=False)
+
+from board import live  # noqa: E402 - needs Django set up first
 
 
 class Lanes:
@@ -108,6 +111,7 @@ class SyncChainASGIHandler(ASGIHandler):
         except RequestAborted:
             return
         set_script_prefix(get_script_prefix(scope))
+        live.serving_loop.set(asyncio.get_running_loop())  # this request's context only
         try:
             response = await sync_to_async(self.respond, thread_sensitive=True)(scope, body_file)
             try:

@@ -320,3 +320,41 @@ def test_a_writer_waits_for_pages_at_most_a_moment_and_not_at_all_without_pages(
         await communicator.disconnect()
 
     run(scenario)
+
+
+def test_a_move_posted_through_the_server_reaches_an_open_page_before_its_answer_is_sent(world):
+    from channels.testing import HttpCommunicator
+
+    async def scenario():
+        communicator, _ = await open_socket(world.board.pk, world.editor)
+        (consumer,) = live.hub().boards[world.board.pk]
+        events = []
+        original = consumer.deliver
+
+        async def deliver(version, html):
+            events.append("page sent")
+            await original(version, html)
+
+        consumer.deliver = deliver
+        cookie = await database_sync_to_async(session_cookie)(world.owner)
+        token = "t" * 32
+        headers = [
+            (b"host", b"testserver"),
+            ORIGIN,
+            (b"cookie", cookie + f"; {settings.CSRF_COOKIE_NAME}={token}".encode()),
+            (b"x-csrftoken", token.encode()),
+            (b"hx-request", b"true"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+        ]
+        card = world.cards[0]
+        body = f"pipeline={world.doing.pk}&position=0".encode()
+        http = HttpCommunicator(application, "POST", f"/b/{world.board.pk}/c/{card.pk}/move/", body, headers)
+        response = await http.get_response(timeout=10)
+        events.append("answer")
+        assert response["status"] == 200
+        assert events == ["page sent", "answer"]
+        frame = await communicator.receive_from(timeout=5)
+        assert f'id="pipeline-{world.doing.pk}"' in frame and f'id="card-{card.pk}"' in frame
+        await communicator.disconnect()
+
+    run(scenario)
