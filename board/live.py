@@ -326,18 +326,22 @@ class Hub:
         self.seen: dict[int, int] = {}
         self.behind: dict[int, int] = {}
         self.background: set[asyncio.Task] = set()
+        self.membership = asyncio.Lock()
         # Versions of a board this process's pages have been sent, and who waits for one.
         self.sent: dict[int, int] = {}
         self.waiting: dict[int, list[tuple[int, asyncio.Future]]] = {}
 
     async def join(self, board_id: int, socket: Socket) -> None:
-        if self.channel is None:
-            self.channel = await self.layer.new_channel("hub.")
-        sockets = self.boards.get(board_id)
-        if sockets is None:
-            sockets = self.boards[board_id] = set()
-            await self._subscribe(board_id)
-        sockets.add(socket)
+        # One join or leave at a time: pages open together, and the channel (which a Redis
+        # layer subscribes to, an await) and each board's group membership are made once.
+        async with self.membership:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel("hub.")
+            sockets = self.boards.get(board_id)
+            if sockets is None:
+                sockets = self.boards[board_id] = set()
+                await self._subscribe(board_id)
+            sockets.add(socket)
         if not self.tasks or any(task.done() for task in self.tasks):
             for task in self.tasks:
                 task.cancel()
@@ -349,11 +353,13 @@ class Hub:
             ]
 
     async def leave(self, board_id: int, socket: Socket) -> None:
-        sockets = self.boards.get(board_id)
-        if sockets is None:
-            return
-        sockets.discard(socket)
-        if not sockets:
+        async with self.membership:
+            sockets = self.boards.get(board_id)
+            if sockets is None:
+                return
+            sockets.discard(socket)
+            if sockets:
+                return
             del self.boards[board_id]
             for per_board in (self.resync_cache, self.seen, self.behind, self.sent):
                 per_board.pop(board_id, None)

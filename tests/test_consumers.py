@@ -358,3 +358,47 @@ def test_a_move_posted_through_the_server_reaches_an_open_page_before_its_answer
         await communicator.disconnect()
 
     run(scenario)
+
+
+class PageStub:
+    """What the hub needs of an open page, recording what it is sent."""
+
+    def __init__(self, index: int) -> None:
+        self.page, self.presence_key, self.user_id = f"page-{index:08d}", f"key-{index}", index
+        self.got: list[str] = []
+
+    async def deliver(self, version: int, html: str) -> None:
+        self.got.append(html)
+
+    async def end(self, code: int, html: str) -> None:
+        self.got.append(f"end {code}")
+
+
+def test_pages_opening_together_on_a_layer_whose_channels_take_a_moment_all_receive(monkeypatch):
+    from channels.layers import InMemoryChannelLayer
+
+    class SubscribingLayer(InMemoryChannelLayer):
+        """Like Redis Pub/Sub: making a channel subscribes to it, an await."""
+
+        async def new_channel(self, prefix="specific."):
+            await asyncio.sleep(0.01)
+            return await super().new_channel(prefix)
+
+    async def scenario():
+        hub = live.Hub()
+        hub.layer = SubscribingLayer()
+        pages = [PageStub(i) for i in range(5)]
+        await asyncio.gather(*(hub.join(4242, page) for page in pages))
+        message = {"type": "board.fragments", "board": 4242, "version": 1, "html": "<p>all</p>", "origin": ""}
+        await hub.layer.group_send(live.group_name(4242), message)
+        for _ in range(100):
+            if all(page.got for page in pages):
+                break
+            await asyncio.sleep(0.01)
+        assert [page.got for page in pages] == [["<p>all</p>"]] * 5
+        await asyncio.gather(*(hub.leave(4242, page) for page in pages))
+        assert hub.boards == {}
+        for task in hub.tasks:
+            task.cancel()
+
+    run(scenario)
