@@ -112,10 +112,14 @@ else:
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Redis Pub/Sub: a broadcast is one PUBLISH, pushed to each process's one subscription
+    # (group_send 0.15 ms against 0.9 ms for channels_redis.core's four round trips). A
+    # process cut off from Redis misses what is published meanwhile; its hub resyncs the
+    # pages of boards whose version moved on (live.Hub._watch_loop).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
 else:
