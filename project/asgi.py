@@ -63,18 +63,21 @@ class Lanes:
     def __init__(self, size: int) -> None:
         self.executors = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"http-lane-{i}") for i in range(size)]
         self.load = [0] * size
+        self.used: set[int] = set()
 
     def close_connections(self) -> None:
         """Close the database connections the lanes' threads keep (tests, shutting down)."""
         from django.db import connections
 
-        for executor in self.executors:
-            executor.submit(connections.close_all).result()
+        used, self.used = self.used, set()
+        for index in sorted(used):
+            self.executors[index].submit(connections.close_all).result()
 
     @asynccontextmanager
     async def lane(self) -> AsyncIterator[int]:
         index = min(range(len(self.load)), key=self.load.__getitem__)
         self.load[index] += 1
+        self.used.add(index)
         try:
             async with ThreadSensitiveContext(executor=self.executors[index]):
                 yield index

@@ -56,14 +56,6 @@ def assert_contiguous(board: Board) -> None:
 
 
 @pytest.fixture
-def published(monkeypatch) -> list[tuple[int, dict]]:
-    """Record what would go to the channel layer instead of sending it."""
-    sent: list[tuple[int, dict]] = []
-    monkeypatch.setattr(live, "publish", lambda board_id, message: sent.append((board_id, message)))
-    return sent
-
-
-@pytest.fixture
 def doing_cards(world) -> list[Card]:
     """Two cards in the `doing` pipeline of the world's board."""
     return [services.card_create(pipeline=world.doing, title=f"Doing {i}", actor=world.owner) for i in range(2)]
