@@ -402,3 +402,35 @@ def test_pages_opening_together_on_a_layer_whose_channels_take_a_moment_all_rece
             task.cancel()
 
     run(scenario)
+
+
+def test_the_first_page_is_written_its_copy_before_the_hub_serves_the_next():
+    import socket
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        ends = socket.socketpair()
+        order: list[str] = []
+
+        class WritingPage(PageStub):
+            """Writes as daphne's transports do: when the loop next finds the socket writable."""
+
+            async def deliver(self, version: int, html: str) -> None:
+                order.append("served")
+                if len(order) == 1:
+
+                    def write() -> None:
+                        loop.remove_writer(ends[0].fileno())
+                        order.append("written")
+
+                    loop.add_writer(ends[0].fileno(), write)
+
+        hub = live.Hub()
+        hub.boards[4243] = {WritingPage(i) for i in range(3)}
+        message = {"type": "board.fragments", "board": 4243, "version": 1, "html": "<p>x</p>", "origin": ""}
+        await hub.dispatch(message)
+        assert order[:3] == ["served", "written", "served"]
+        for end in ends:
+            end.close()
+
+    run(scenario)
