@@ -190,9 +190,9 @@ def cards_by_id(*, board: Board, ids: list[int]) -> list[Card]:
 def pipeline_of_board(*, board: Board, pipeline_id: int) -> Pipeline:
     """One pipeline of this board; 404 for another board's or a missing one."""
     found = _pipelines("id = %s AND board_id = %s", [pipeline_id, board.pk])
-    pipeline = found[0] if found else None
-    if pipeline is None:
+    if not found:
         raise Http404("No such pipeline on this board.")
+    pipeline = found[0]
     pipeline.board = board
     return pipeline
 

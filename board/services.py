@@ -130,7 +130,7 @@ def _save_places(items: Iterable[Place] | Iterable[Pipeline]) -> None:
         sets.append(f"{column} = CASE id {' '.join(['WHEN %s THEN %s'] * len(rows))} END")
         params += [value for row in rows for value in (row.pk, getattr(row, column))]
     table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE id IN ({', '.join(['%s'] * len(rows))})"
+    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE id IN {selectors.in_list(rows)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params + [row.pk for row in rows])
 

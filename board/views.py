@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import secrets
 import time
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
 from django.conf import settings
@@ -55,7 +54,7 @@ def flash_response(message: str, status: int) -> HttpResponse:
     return response
 
 
-@functools.lru_cache(maxsize=256)
+@lru_cache(maxsize=256)
 def flash(message: str, *, level: str = "error") -> str:
     """The page's message area, as an out-of-band swap (every success sends the same empty one)."""
     return render_to_string(f"{PAGE}#flash", {"message": message, "level": level, "oob": True})
