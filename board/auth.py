@@ -6,6 +6,7 @@ query cost several times running it (see selectors), and every request reads bot
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import import_module
 from typing import Any
 
@@ -13,9 +14,11 @@ from channels.auth import get_user
 from django.conf import settings
 from django.contrib.auth import backends, get_user_model
 from django.contrib.sessions.backends import db
-from django.db import connection
+from django.db import connection, models
 from django.http.cookie import parse_cookie
 from django.utils import timezone
+
+from board.selectors import aware
 
 
 class SessionStore(db.SessionStore):
@@ -37,19 +40,39 @@ class SessionStore(db.SessionStore):
         return model.from_db(connection.alias, ["session_key", "session_data"], row)
 
 
+@cache
+def _user_select(model: type[models.Model], vendor: str) -> tuple[str, list[str], list[int]]:
+    """The user's SELECT, its fields' names in column order, and which of them hold datetimes."""
+    meta, quote = model._meta, connection.ops.quote_name
+    fields = meta.concrete_fields
+    sql = (
+        f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)}"
+        f" WHERE {quote(meta.pk.column)} = %s"
+    )
+    dates = [i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField)]
+    return sql, [f.attname for f in fields], dates
+
+
 class ModelBackend(backends.ModelBackend):
     """Django's model backend (usernames and passwords)."""
 
     def get_user(self, user_id: Any) -> Any:
         users = get_user_model()
-        meta = users._meta
         try:
-            pk = meta.pk.to_python(user_id)
+            pk = users._meta.pk.to_python(user_id)
         except Exception:  # noqa: BLE001 - a session naming no valid id logs nobody in
             return None
-        table, column = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
-        user = next(iter(users._default_manager.raw(f"SELECT * FROM {table} WHERE {column} = %s", [pk])), None)
-        return user if user is not None and self.user_can_authenticate(user) else None
+        sql, names, dates = _user_select(users, connection.vendor)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for index in dates:
+            values[index] = aware(values[index])
+        user = users.from_db(connection.alias, names, values)
+        return user if self.user_can_authenticate(user) else None
 
 
 class WebsocketAuthMiddleware:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
@@ -77,3 +77,17 @@ def test_the_backend_finds_an_active_user_and_refuses_an_inactive_one():
     user.is_active = False
     user.save()
     assert ModelBackend().get_user(str(user.pk)) is None
+
+
+@pytest.mark.django_db
+def test_the_backend_loads_the_user_as_the_orm_does_with_aware_datetimes():
+    user = make_user("sally")
+    user.last_login = datetime(2026, 11, 21, 9, 30, 15, 250000, tzinfo=UTC)
+    user.first_name, user.is_staff = "Sally", True
+    user.save()
+    found = ModelBackend().get_user(str(user.pk))
+    expected = get_user_model().objects.get(pk=user.pk)
+    fields = [f.attname for f in get_user_model()._meta.concrete_fields]
+    assert [getattr(found, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert found.last_login.tzinfo is not None and found.date_joined.tzinfo is not None
+    assert found._state.adding is False and found._state.db == "default"
