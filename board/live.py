@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from board.models import Board
+from board.models import Board, Pipeline
 
 log = logging.getLogger("board.live")
 
@@ -125,7 +125,7 @@ def render_fragments(
     board: Board,
     *,
     cards: Iterable[int] = (),
-    pipelines: Iterable[int] = (),
+    pipelines: Iterable[int | Pipeline] = (),
     strip: bool = False,
     header: bool = False,
     comments: Iterable[int] = (),
@@ -137,7 +137,9 @@ def render_fragments(
 ) -> str:
     """Render the named fragments as out-of-band swaps stamped with the board's version.
 
-    `actor_id` marks who made the change, so other pages can flash what changed.
+    `actor_id` marks who made the change, so other pages can flash what changed. `pipelines`
+    names pipelines by id, or gives them loaded with their cards in order (`card_list`, see
+    selectors.give_cards), as a write that has just locked and placed those cards has them.
     """
     from board import selectors
 
@@ -158,8 +160,9 @@ def render_fragments(
         context["pipelines"] = selectors.board_pipelines(board=board, now=context["now"])
         parts.append(render_to_string(f"{FRAGMENTS}#strip", context))
     else:
-        pipeline_ids = sorted(set(pipelines))
-        for pipeline in selectors.pipelines_by_id(board=board, ids=pipeline_ids, now=context["now"]):
+        given = [p for p in pipelines if isinstance(p, Pipeline)]
+        pipeline_ids = sorted({p for p in pipelines if not isinstance(p, Pipeline)})
+        for pipeline in given + selectors.pipelines_by_id(board=board, ids=pipeline_ids, now=context["now"]):
             parts.append(render_to_string(f"{FRAGMENTS}#pipeline", {**context, "pipeline": pipeline}))
         card_ids = sorted(set(cards))
         for card in selectors.cards_by_id(board=board, ids=card_ids) if card_ids else ():

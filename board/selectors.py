@@ -120,16 +120,10 @@ def cards_for_fragments(ids: list[int]) -> list[Card]:
 
 
 def _with_cards(pipelines: list[Pipeline], now: datetime) -> list[Pipeline]:
-    """Give each pipeline its cards in order (`pipeline.card_list`): two queries at most.
-
-    Cards whose fragment is already rendered (card_cache) come as the few columns of their
-    cache key; only the others are loaded whole. A move re-renders two pipelines of mostly
-    unchanged cards, and loading 50 whole cards cost more than the rest of the move.
-    """
-    by_pipeline: dict[int, list] = {pipeline.pk: [] for pipeline in pipelines}
-    if not by_pipeline:
+    """Give each pipeline its cards in order (`pipeline.card_list`): two queries at most."""
+    if not pipelines:
         return pipelines
-    ids = list(by_pipeline)
+    ids = [pipeline.pk for pipeline in pipelines]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.id, c.pipeline_id, c.rev, c.updated_at, c.updated_by_id, k.expires_at"
@@ -141,6 +135,18 @@ def _with_cards(pipelines: list[Pipeline], now: datetime) -> list[Pipeline]:
             card_cache.CardKey(pk, pipeline_id, rev, aware(updated_at), by, aware(expires))
             for pk, pipeline_id, rev, updated_at, by, expires in cursor.fetchall()
         ]
+    return give_cards(pipelines, rows, now)
+
+
+def give_cards(pipelines: list[Pipeline], rows: list[card_cache.CardKey], now: datetime) -> list[Pipeline]:
+    """Give each pipeline its cards (`pipeline.card_list`), in the order of `rows`.
+
+    Cards whose fragment is already rendered (card_cache) stay the few columns of their
+    cache key; only the others are loaded whole, in one query. A move re-renders two
+    pipelines of mostly unchanged cards, and loading 50 whole cards cost more than the rest
+    of the move.
+    """
+    by_pipeline: dict[int, list] = {pipeline.pk: [] for pipeline in pipelines}
     missing = [row.pk for row in rows if not card_cache.has(card_cache.key(row, now))]
     whole = {card.pk: card for card in cards_for_fragments(missing)} if missing else {}
     for row in rows:
@@ -167,11 +173,16 @@ def board_pipelines(*, board: Board, now: datetime) -> list[Pipeline]:
     return _with_cards(_pipelines("board_id = %s", [board.pk]), now)
 
 
-def pipelines_by_id(*, board: Board, ids: list[int], now: datetime) -> list[Pipeline]:
-    """Some pipelines of the board with their cards; ids of other boards are dropped."""
+def pipelines_of_board(*, board: Board, ids: list[int]) -> list[Pipeline]:
+    """Some pipelines of the board, in order, without their cards; ids of other boards are dropped."""
     if not ids:
         return []
-    return _with_cards(_pipelines(f"board_id = %s AND id IN {in_list(ids)}", [board.pk, *ids]), now)
+    return _pipelines(f"board_id = %s AND id IN {in_list(ids)}", [board.pk, *ids])
+
+
+def pipelines_by_id(*, board: Board, ids: list[int], now: datetime) -> list[Pipeline]:
+    """Some pipelines of the board with their cards; ids of other boards are dropped."""
+    return _with_cards(pipelines_of_board(board=board, ids=ids), now)
 
 
 def hidden_cards(*, board: Board, query: str) -> set[int]:

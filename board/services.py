@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from board import live, selectors
+from board import card_cache, live, selectors
 from board.models import (
     COMMENT_MAX,
     DESCRIPTION_MAX,
@@ -137,23 +137,47 @@ def _save_places(items: Iterable[Place] | Iterable[Pipeline]) -> None:
 
 @dataclass(slots=True)
 class Place:
-    """A card as far as placing it needs (see _places)."""
+    """A card as far as placing it needs (see _places), and as far as its cached fragment needs."""
 
     pk: int
     board_id: int
     pipeline_id: int
     position: int
     title: str = ""
+    rev: int = 0
+    updated_at: datetime | str | None = None
+    updated_by_id: int | None = None
+    claim_expires_at: datetime | str | None = None
+
+    def key(self) -> card_cache.CardKey:
+        """The columns that pick its cached fragment (`_places(..., keys=True)` loaded them)."""
+        return card_cache.CardKey(
+            self.pk,
+            self.pipeline_id,
+            self.rev,
+            selectors.aware(self.updated_at),
+            self.updated_by_id,
+            selectors.aware(self.claim_expires_at),
+        )
 
 
-def _places(where: str, params: list, *, titles: bool = False) -> list[Place]:
+def _places(where: str, params: list, *, titles: bool = False, keys: bool = False) -> list[Place]:
     """Cards locked, in order, loaded as far as placing them needs (whole rows cost more than the move).
 
     Hand-written SQL and plain rows, as the hot reads in selectors: building the ORM query
     and a model instance per card cost more than running the query. `where` holds only
-    placeholders for `params`.
+    placeholders for `params`. With `keys`, also the titles and the columns of each card's
+    cached fragment (card_cache.CardKey): the pipelines the cards are in can then be
+    rendered without reading them again.
     """
-    columns = "id, board_id, pipeline_id, position" + (", title" if titles else "")
+    columns = "id, board_id, pipeline_id, position"
+    if titles or keys:
+        columns += ", title"
+    if keys:
+        columns += (
+            ", rev, updated_at, updated_by_id,"
+            " (SELECT k.expires_at FROM board_editclaim k WHERE k.card_id = board_card.id)"
+        )
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM board_card WHERE {where} ORDER BY position, id{lock}", params)
@@ -542,20 +566,15 @@ def card_move(*, card: Card, pipeline: Pipeline, position: int, actor: User | No
     locked = _lock(card.board)
     # The card and the cards of both pipelines in one query (where the page saw the card;
     # a second query only if someone moved it elsewhere meanwhile).
-    rows = _places("id = %s OR pipeline_id IN (%s, %s)", [card.pk, pipeline.pk, card.pipeline_id], titles=True)
+    rows = _places("id = %s OR pipeline_id IN (%s, %s)", [card.pk, pipeline.pk, card.pipeline_id], keys=True)
     current = next((c for c in rows if c.pk == card.pk and c.board_id == locked.pk), None)
     if current is None:
         raise ValidationError("This card no longer exists.")
     source_id = current.pipeline_id
     if source_id not in {pipeline.pk, card.pipeline_id}:
-        rows += _places("pipeline_id = %s AND id <> %s", [source_id, current.pk])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, name FROM board_pipeline WHERE id IN (%s, %s) AND board_id = %s",
-            [pipeline.pk, source_id, locked.pk],
-        )
-        names = dict(cursor.fetchall())
-    if pipeline.pk not in names:
+        rows += _places("pipeline_id = %s AND id <> %s", [source_id, current.pk], keys=True)
+    shown = {p.pk: p for p in selectors.pipelines_of_board(board=locked, ids=sorted({pipeline.pk, source_id}))}
+    if pipeline.pk not in shown:
         raise ValidationError("That pipeline no longer exists.")
     target = [c for c in rows if c.pipeline_id == pipeline.pk and c.pk != current.pk]
     position = max(0, min(int(position), len(target)))
@@ -563,19 +582,22 @@ def card_move(*, card: Card, pipeline: Pipeline, position: int, actor: User | No
     target.insert(position, current)
     to_save = {c.pk: c for c in _renumber(target)}
     to_save[current.pk] = current
+    rest = []
     if source_id != pipeline.pk:
         rest = [c for c in rows if c.pipeline_id == source_id and c.pk != current.pk]
         to_save |= {c.pk: c for c in _renumber(rest)}
     _save_places(to_save.values())
-    touched = sorted({source_id, pipeline.pk})
     if source_id != pipeline.pk:
-        text = f"moved {_q(current.title)} from {names.get(source_id, '')} to {names[pipeline.pk]}"
+        source = shown[source_id].name if source_id in shown else ""
+        text = f"moved {_q(current.title)} from {source} to {shown[pipeline.pk].name}"
     else:
-        text = f"moved {_q(current.title)} within {names[pipeline.pk]}"
+        text = f"moved {_q(current.title)} within {shown[pipeline.pk].name}"
     notes = [_log(locked, actor, "moved", text, card=current)] if len(to_save) > 1 or source_id != pipeline.pk else []
-    live.changed(locked, pipelines=touched, activities=notes)
+    # Both pipelines as they are now, from the rows just locked and written: no second read.
+    cards = [c.key() for c in target + rest if c.pipeline_id in shown]
+    live.changed(locked, pipelines=selectors.give_cards(list(shown.values()), cards, timezone.now()), activities=notes)
     card.pipeline_id, card.position = current.pipeline_id, current.position
-    return touched
+    return sorted({source_id, pipeline.pk})
 
 
 # --- comments ------------------------------------------------------------------------------

@@ -6,11 +6,12 @@ import random
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from board import live, services
+from board import card_cache, live, services
 from board.models import Board, Card, Membership, Pipeline, Role
 from tests.conftest import make_user, positions
 
@@ -463,6 +464,25 @@ def test_card_move_of_a_card_moved_elsewhere_meanwhile_closes_the_gap_where_it_w
     assert card_ids(world.doing) == [c.pk for c in doing_cards]
     assert card_ids(world.todo) == [world.cards[1].pk, world.cards[2].pk]
     assert_contiguous(world.board)
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["cards-not-cached", "cards-cached"])
+def test_card_move_renders_both_pipelines_from_its_locked_rows_as_a_fresh_read_renders_them(world, doing_cards, cached):
+    edited, claimed = doing_cards
+    services.card_update(card=edited, title="Edited", description="", actor=world.editor)
+    services.claim_take(card=claimed, user=world.editor)
+    ids = [world.todo.pk, world.doing.pk]
+    card_cache._rendered.clear()
+    if cached:
+        live.render_fragments(Board.objects.get(pk=world.board.pk), pipelines=ids)
+    with live.capture() as captured, CaptureQueriesContext(connection) as queries:
+        services.card_move(card=world.cards[1], pipeline=world.doing, position=0, actor=world.owner)
+    whole_card_reads = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert len(whole_card_reads) == (0 if cached else 1)  # the cards of both pipelines, one query
+    card_cache._rendered.clear()
+    fresh = live.render_fragments(Board.objects.get(pk=world.board.pk), pipelines=ids, actor_id=world.owner.pk)
+    assert captured.html.startswith(fresh)  # then the activity line
+    assert "edited by eddie" in fresh and "✎ eddie" in fresh and f'data-card="{world.cards[1].pk}"' in fresh
 
 
 def test_card_move_records_the_pipelines_names_as_they_are_under_the_lock(world):
