@@ -4,7 +4,9 @@ A write renders the fragments it changed once, inside its transaction and under 
 board's row lock (so the bytes match the version they carry), and sends them through
 the channel layer after commit. Each process subscribes one channel per process to the
 groups of the boards its sockets show, and fans the same bytes out to those sockets
-itself: a channel-layer hop per socket costs 7-11x the floor at 1000 sockets.
+itself: a channel-layer hop per socket costs 7-11x the floor at 1000 sockets. The
+writer's own process fans out at once, without waiting for the layer to bring the
+change back.
 """
 
 from __future__ import annotations
@@ -279,15 +281,25 @@ _pending: set[asyncio.Task] = set()
 
 
 async def _send(layer: Any, board_id: int, message: dict[str, Any]) -> None:
+    local = _hubs.get(asyncio.get_running_loop())
+    if local is not None and board_id in local.boards and message["type"] == "board.fragments":
+        # This process's pages first, without the layer's round trip (through Redis, most
+        # of a millisecond); the layer carries the change to the other processes meanwhile,
+        # and the hub skips its own copy when it comes back. The writer's answer waits for
+        # this dispatch: the event loop sends the change to the other pages before it writes
+        # the answer, as the two compete for the loop's CPU.
+        sending = asyncio.ensure_future(layer.group_send(group_name(board_id), message))
+        await local.dispatch(message, own=True)
+        try:
+            await sending
+        except Exception:  # noqa: BLE001 - the write is saved; other processes heal on their version watch
+            local.forget_own(board_id, message["version"])
+            log.warning("live update for board %s not sent to other processes", board_id, exc_info=True)
+        return
     try:
         await layer.group_send(group_name(board_id), message)
     except Exception:  # noqa: BLE001 - the write is saved; pages heal on resync
         log.warning("live update for board %s not sent; pages resync when the layer is back", board_id, exc_info=True)
-        return
-    local = _hubs.get(asyncio.get_running_loop())
-    if local is not None and message["type"] == "board.fragments":
-        # The writer's answer waits for this process's other pages (see Hub.until_sent).
-        await local.until_sent(board_id, message["version"])
 
 
 # --- the process-local fan-out --------------------------------------------------------------
@@ -314,7 +326,7 @@ class Hub:
     CLAIM_GRACE = 5.0  # a page whose socket is gone this long loses its edit claims
     WATCH_SECONDS = 1.0  # how often the versions of the boards shown here are compared
     FANOUT_BATCH = 10  # sockets sent a broadcast before the event loop runs its writes
-    ACTOR_WAIT = 1.0  # at most this long a write's answer waits for this process's pages to be sent it
+    OWN_REMEMBERED = 256  # versions per board sent here first whose copy from the layer is still due
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()
@@ -330,9 +342,10 @@ class Hub:
         self.behind: dict[int, int] = {}
         self.background: set[asyncio.Task] = set()
         self.membership = asyncio.Lock()
-        # Versions of a board this process's pages have been sent, and who waits for one.
-        self.sent: dict[int, int] = {}
-        self.waiting: dict[int, list[tuple[int, asyncio.Future]]] = {}
+        # One message at a time, in the order they came: the layer's and this process's own.
+        self.dispatching = asyncio.Lock()
+        # Versions this process's writes sent its pages itself; their copies from the layer are skipped.
+        self.own: dict[int, set[int]] = {}
 
     async def join(self, board_id: int, socket: Socket) -> None:
         # One join or leave at a time: pages open together, and the channel (which a Redis
@@ -364,11 +377,8 @@ class Hub:
             if sockets:
                 return
             del self.boards[board_id]
-            for per_board in (self.resync_cache, self.seen, self.behind, self.sent):
+            for per_board in (self.resync_cache, self.seen, self.behind, self.own):
                 per_board.pop(board_id, None)
-            for _, future in self.waiting.pop(board_id, ()):
-                if not future.done():
-                    future.set_result(None)  # no page here to wait for
             try:
                 await self.layer.group_discard(group_name(board_id), self.channel)
             except Exception:  # noqa: BLE001 - the membership expires by itself
@@ -474,34 +484,9 @@ class Hub:
             except Exception:  # noqa: BLE001 - retried at the next beat
                 log.warning("presence heartbeat failed", exc_info=True)
 
-    async def until_sent(self, board_id: int, version: int) -> None:
-        """Wait until this process's pages of the board have been sent `version` (ACTOR_WAIT at most).
-
-        A write's answer waits here, after its commit, so that the event loop sends the change
-        to the other pages before it writes the answer: the two compete for the one CPU the
-        loop has, and the writer already sees what they did while the others see nothing until
-        their copy arrives (at 100 pages, theirs arrived 1.5-3 ms sooner; the writer's 4 ms later).
-        """
-        if board_id not in self.boards or not self.healthy or self.sent.get(board_id, 0) >= version:
-            return
-        future = asyncio.get_running_loop().create_future()
-        waiting = self.waiting.setdefault(board_id, [])
-        waiting.append((version, future))
-        try:
-            await asyncio.wait_for(future, self.ACTOR_WAIT)
-        except TimeoutError:
-            log.info("board %s: pages not yet sent version %s; answering anyway", board_id, version)
-        finally:
-            if (version, future) in waiting:
-                waiting.remove((version, future))
-            if not waiting and self.waiting.get(board_id) is waiting:
-                del self.waiting[board_id]
-
-    def _mark_sent(self, board_id: int, version: int) -> None:
-        self.sent[board_id] = max(self.sent.get(board_id, 0), version)
-        for waited, future in self.waiting.get(board_id, ()):
-            if waited <= version and not future.done():
-                future.set_result(None)
+    def forget_own(self, board_id: int, version: int) -> None:
+        """A version sent here first that the layer will not bring back (its send failed)."""
+        self.own.get(board_id, set()).discard(version)
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
@@ -541,8 +526,26 @@ class Hub:
         for board_id in list(self.boards):
             await self._resync_board(board_id)
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Hand one channel-layer message to the local sockets of its board."""
+    async def dispatch(self, message: dict[str, Any], *, own: bool = False) -> None:
+        """Hand one message to the local sockets of its board, one message at a time.
+
+        `own`: a write of this process, sent here before the layer carries it to the others;
+        the copy the layer brings back here is then skipped (a board's version is unique).
+        """
+        board_id = message.get("board")
+        if message.get("type") == "board.fragments" and message.get("version"):
+            if own:
+                versions = self.own.setdefault(board_id, set())  # type: ignore[arg-type]
+                if len(versions) >= self.OWN_REMEMBERED:  # copies the layer never brought back
+                    versions.discard(min(versions))
+                versions.add(message["version"])
+            elif message["version"] in self.own.get(board_id, ()):  # type: ignore[arg-type]
+                self.own[board_id].discard(message["version"])  # type: ignore[index]
+                return
+        async with self.dispatching:
+            await self._dispatch(message)
+
+    async def _dispatch(self, message: dict[str, Any]) -> None:
         board_id = message.get("board")
         sockets = list(self.boards.get(board_id, ()))  # type: ignore[arg-type]
         kind = message.get("type")
@@ -563,7 +566,6 @@ class Hub:
                     # first page at once): the first pages receive, and their browsers start
                     # work, sooner; the last no later.
                     await _writes_go_out()
-            self._mark_sent(board_id, version)
         elif kind == "board.deleted":
             self.resync_cache.pop(board_id, None)  # type: ignore[arg-type]
             html = notice(mark_safe("This board was deleted. <a href='/'>Back to your boards</a>"), state="ended")

@@ -280,7 +280,7 @@ def test_open_socket_keeps_only_ids_of_the_handshake_and_still_receives(world):
     run(scenario)
 
 
-def test_a_writers_broadcast_returns_once_this_process_pages_were_sent_it(world):
+def test_a_writers_broadcast_returns_once_this_process_pages_were_sent_it_and_they_get_it_once(world):
     async def scenario():
         communicator, _ = await open_socket(world.board.pk, world.editor)
         hub = live.hub()
@@ -297,27 +297,55 @@ def test_a_writers_broadcast_returns_once_this_process_pages_were_sent_it(world)
         message = {"type": "board.fragments", "board": world.board.pk, "version": version, "html": "<p>x</p>"}
         await live._send(hub.layer, world.board.pk, {**message, "origin": ""})
         assert delivered == [version]  # sent before the writer's side went on
-        assert hub.waiting == {}
         assert "<p>x</p>" in await communicator.receive_from(timeout=5)
+        assert await communicator.receive_nothing(timeout=0.3)  # the layer's copy came back and was skipped
+        assert delivered == [version] and hub.own[world.board.pk] == set()
+        await hub.layer.group_send(live.group_name(world.board.pk), {**message, "version": version + 1})
+        assert "<p>x</p>" in await communicator.receive_from(timeout=5)  # another process's write
         await communicator.disconnect()
 
     run(scenario)
 
 
-def test_a_writer_waits_for_pages_at_most_a_moment_and_not_at_all_without_pages(world, monkeypatch):
-    monkeypatch.setattr(live.Hub, "ACTOR_WAIT", 0.05)
-
+def test_a_write_reaches_this_process_pages_even_when_the_layer_refuses_it(world, monkeypatch):
     async def scenario():
-        hub = live.hub()
-        started = asyncio.get_running_loop().time()
-        await hub.until_sent(world.board.pk, 5)  # no page of the board here
-        assert asyncio.get_running_loop().time() - started < 0.05
         communicator, _ = await open_socket(world.board.pk, world.editor)
-        started = asyncio.get_running_loop().time()
-        await hub.until_sent(world.board.pk, world.board.version + 1000)  # a version nobody sends
-        assert 0.05 <= asyncio.get_running_loop().time() - started < 1.0
-        assert hub.waiting == {}
+        hub = live.hub()
+
+        async def refuse(group, message):
+            raise ConnectionError("the layer is away")
+
+        monkeypatch.setattr(hub.layer, "group_send", refuse)
+        version = world.board.version + 1000
+        message = {"type": "board.fragments", "board": world.board.pk, "version": version, "html": "<p>here</p>"}
+        await live._send(hub.layer, world.board.pk, {**message, "origin": ""})
+        assert "<p>here</p>" in await communicator.receive_from(timeout=5)
+        assert hub.own[world.board.pk] == set()  # no copy is due back
+        monkeypatch.undo()
         await communicator.disconnect()
+
+    run(scenario)
+
+
+def test_the_hub_sends_one_message_to_all_its_pages_before_it_starts_the_next():
+    async def scenario():
+        sent: list[tuple[int, int]] = []
+
+        class Page(PageStub):
+            async def deliver(self, version: int, html: str) -> None:
+                sent.append((version, self.user_id))
+
+        hub = live.Hub()
+        hub.boards[4244] = {Page(i) for i in range(35)}
+        messages = [
+            {"type": "board.fragments", "board": 4244, "version": v, "html": f"<p>{v}</p>", "origin": ""}
+            for v in (7, 8)
+        ]
+        await asyncio.gather(
+            hub.dispatch(messages[0], own=True),  # this process's write
+            hub.dispatch(messages[1]),  # another's, arriving meanwhile
+        )
+        assert [version for version, _ in sent] == [7] * 35 + [8] * 35
 
     run(scenario)
 

@@ -75,17 +75,23 @@ def test_presence_spans_processes(world):
 def test_redis_outage_loses_no_write_and_the_page_heals(world):
     cookie_owner = servers.session_cookie(world.owner)
     cookie_editor = servers.session_cookie(world.editor)
-    with servers.redis_server() as redis, servers.daphne(redis_url=redis.url) as base_url:
-        with open_page(base_url, world.board.pk, cookie_editor) as page:
-            redis.stop()
-            path = f"/b/{world.board.pk}/p/{world.todo.pk}/cards/add/"
-            status, body = servers.post(base_url, path, {"title": "During outage"}, cookie=cookie_owner)
-            assert status == 200 and "During outage" in body
-            assert Card.objects.filter(board=world.board, title="During outage").exists()
-            redis.start()
-            # The page missed the broadcast; once the layer is back the process resyncs it.
-            healed = receive_until(page, "During outage", timeout=20)
-            assert 'id="pipelines"' in healed
+    with servers.redis_server() as redis, servers.daphne(redis_url=redis.url) as writer:
+        with servers.daphne(redis_url=redis.url) as other:
+            with (
+                open_page(writer, world.board.pk, cookie_editor) as near,
+                open_page(other, world.board.pk, cookie_editor) as far,
+            ):
+                redis.stop()
+                path = f"/b/{world.board.pk}/p/{world.todo.pk}/cards/add/"
+                status, body = servers.post(writer, path, {"title": "During outage"}, cookie=cookie_owner)
+                assert status == 200 and "During outage" in body
+                assert Card.objects.filter(board=world.board, title="During outage").exists()
+                # The writer's process sends its own pages the change without the layer.
+                assert f'id="pipeline-{world.todo.pk}"' in receive_until(near, "During outage", timeout=5)
+                redis.start()
+                # The other process missed the broadcast; once the layer is back it resyncs its page.
+                healed = receive_until(far, "During outage", timeout=20)
+                assert 'id="pipelines"' in healed
 
 
 def test_a_change_from_manage_py_shell_reaches_open_pages_on_the_default_layer(world):
