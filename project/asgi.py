@@ -21,6 +21,8 @@ from django.http import FileResponse
 from django.http.response import HttpResponseBase
 from django.urls import set_script_prefix
 
+from project import writes
+
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 LARGE_BUFFER = 64 * 1024
 
@@ -44,6 +46,7 @@ def map_large_buffers() -> bool:
 
 
 map_large_buffers()
+writes.install()
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 django.setup(set_prefix=False)
