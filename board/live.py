@@ -325,7 +325,7 @@ class Hub:
     PRESENCE_DELAY = 0.5  # coalesce joins and leaves into one presence broadcast
     CLAIM_GRACE = 5.0  # a page whose socket is gone this long loses its edit claims
     WATCH_SECONDS = 1.0  # how often the versions of the boards shown here are compared
-    FANOUT_BATCH = 10  # sockets sent a broadcast before the event loop runs its writes
+    FANOUT_BATCH = 10  # sockets sent a broadcast between pauses that let the loop run what else is due
     OWN_REMEMBERED = 256  # versions per board sent here first whose copy from the layer is still due
 
     def __init__(self) -> None:
