@@ -131,11 +131,15 @@ def _with_cards(pipelines: list[Pipeline], now: datetime) -> list[Pipeline]:
             f" WHERE c.pipeline_id IN {in_list(ids)} ORDER BY c.position, c.id",
             ids,
         )
-        rows = [
-            card_cache.CardKey(pk, pipeline_id, rev, aware(updated_at), by, aware(expires))
-            for pk, pipeline_id, rev, updated_at, by, expires in cursor.fetchall()
-        ]
+        rows = [card_key(*row) for row in cursor.fetchall()]
     return give_cards(pipelines, rows, now)
+
+
+def card_key(
+    pk: int, pipeline_id: int, rev: int, updated_at: datetime | str, by: int | None, expires: datetime | str | None
+) -> card_cache.CardKey:
+    """A card's cache-key columns as hand-written SQL reads them, datetimes made aware."""
+    return card_cache.CardKey(pk, pipeline_id, rev, aware(updated_at), by, aware(expires))
 
 
 def give_cards(pipelines: list[Pipeline], rows: list[card_cache.CardKey], now: datetime) -> list[Pipeline]:

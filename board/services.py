@@ -151,13 +151,8 @@ class Place:
 
     def key(self) -> card_cache.CardKey:
         """The columns that pick its cached fragment (`_places(..., keys=True)` loaded them)."""
-        return card_cache.CardKey(
-            self.pk,
-            self.pipeline_id,
-            self.rev,
-            selectors.aware(self.updated_at),
-            self.updated_by_id,
-            selectors.aware(self.claim_expires_at),
+        return selectors.card_key(
+            self.pk, self.pipeline_id, self.rev, self.updated_at, self.updated_by_id, self.claim_expires_at
         )
 
 
@@ -582,16 +577,14 @@ def card_move(*, card: Card, pipeline: Pipeline, position: int, actor: User | No
     target.insert(position, current)
     to_save = {c.pk: c for c in _renumber(target)}
     to_save[current.pk] = current
-    rest = []
+    rest: list[Place] = []
+    text = f"moved {_q(current.title)} within {shown[pipeline.pk].name}"
     if source_id != pipeline.pk:
         rest = [c for c in rows if c.pipeline_id == source_id and c.pk != current.pk]
         to_save |= {c.pk: c for c in _renumber(rest)}
-    _save_places(to_save.values())
-    if source_id != pipeline.pk:
         source = shown[source_id].name if source_id in shown else ""
         text = f"moved {_q(current.title)} from {source} to {shown[pipeline.pk].name}"
-    else:
-        text = f"moved {_q(current.title)} within {shown[pipeline.pk].name}"
+    _save_places(to_save.values())
     notes = [_log(locked, actor, "moved", text, card=current)] if len(to_save) > 1 or source_id != pipeline.pk else []
     # Both pipelines as they are now, from the rows just locked and written: no second read.
     cards = [c.key() for c in target + rest if c.pipeline_id in shown]
