@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 
-SCRIPT_BUDGET = 6_000  # bytes gzip: the one hand-written script
+SCRIPT_BUDGET = 6_500  # bytes gzip: the one hand-written script
 PAGE_BUDGET = 25_000  # bytes gzip: all JavaScript the board page loads, htmx included
 
 
