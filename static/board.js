@@ -134,16 +134,15 @@
   setInterval(ago, 30000);
   document.addEventListener("DOMContentLoaded", ago);
 
-  // A form that succeeded is emptied (add card, add pipeline), the page stays put.
+  // A form that succeeded is emptied and keeps the focus, even if the answer replaced it.
   document.addEventListener("htmx:afterRequest", function (e) {
-    var elt = e.detail.elt;
-    if (e.detail.successful && elt.matches && elt.matches("form.add-card, form.add-pipeline, form.comment-form")) {
-      var action = elt.getAttribute("action");
-      setTimeout(function () {
-        var form = document.querySelector('form[action="' + CSS.escape(action) + '"]');
-        if (form) { form.reset(); var input = form.querySelector("input[name=title], input[name=name], textarea"); if (input) input.focus(); }
-      }, 0);
-    }
+    var c = e.detail.requestConfig, form = c && c.elt, focus = document.activeElement;
+    if (!e.detail.successful || !form || !form.matches("form.add-card, form.add-pipeline, form.comment-form")) return;
+    if (!form.isConnected) form = document.querySelector('form[action="' + CSS.escape(form.getAttribute("action")) + '"]');
+    var field = form && form.querySelector("input[name=title], input[name=name], textarea");
+    if (!field) return;
+    if (field.value === c.formData.get(field.name)) field.value = "";  // what was typed since stays
+    if (!focus || focus === document.body || form.contains(focus)) field.focus();
   });
 
   // filter: the server says which cards match; live swaps are filtered again

@@ -262,3 +262,32 @@ def test_on_a_phone_only_the_strip_scrolls_sideways_and_the_card_fits(world, liv
     page.wait_for_selector("#panel .card-detail")
     box = page.locator("#panel").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+@pytest.mark.parametrize("form", ["add-card", "add-pipeline"])
+def test_enter_adds_once_and_leaves_the_input_empty_and_focused(world, live_url, open_board, form):
+    page = open_board(live_url, world.editor, world.board)
+    if form == "add-card":
+        field, added = f"#pipeline-{world.todo.pk} form.add-card input[name=title]", f"#pipeline-{world.todo.pk} .card"
+        model = Card
+    else:
+        field, added = "form.add-pipeline input[name=name]", "#pipelines > .pipeline"
+        model = Pipeline
+    empty_and_focused = "sel => document.querySelector(sel).value === '' && document.activeElement.matches(sel)"
+    before = page.locator(added).count()
+    page.click(field)
+    page.keyboard.type("First of two")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # an impatient second press must not add it again
+    page.wait_for_selector(f"{added}:has-text('First of two')")
+    page.wait_for_function(empty_and_focused, arg=field)
+    page.keyboard.type("Second of two")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"{added}:has-text('Second of two')")
+    page.wait_for_function(empty_and_focused, arg=field)
+    texts = page.locator(added).all_inner_texts()
+    assert len(texts) == before + 2, texts
+    assert [sum(title in t for t in texts) for title in ("First of two", "Second of two")] == [1, 1], texts
+    field_name = "title" if model is Card else "name"
+    for title in ("First of two", "Second of two"):
+        assert model.objects.filter(**{field_name: title}).count() == 1
