@@ -287,12 +287,13 @@
     var r = e.detail.serverResponse;
     if (r && r.indexOf("hx-swap-oob") >= 0 && r.trim()[0] === "<") e.detail.serverResponse = present(r);
   });
-  // What someone else changed flashes briefly (CSS; calmer with reduced motion).
+  // What someone else changed flashes briefly (CSS; calmer with reduced motion). Not a
+  // class: htmx's settle step puts the old element's classes back.
   document.addEventListener("htmx:oobAfterSwap", function (e) {
     var el = e.target, by = el.getAttribute && el.getAttribute("data-by");
     if (!fromSocket || !by || by === live().getAttribute("data-user")) return;
-    el.classList.add("changed");
-    setTimeout(function () { el.classList.remove("changed"); }, 1700);
+    el.setAttribute("data-changed", "");
+    setTimeout(function () { el.removeAttribute("data-changed"); }, 2000);
   });
 
   function nearest(list, el, x, y) {

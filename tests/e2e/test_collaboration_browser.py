@@ -47,20 +47,43 @@ def test_opening_the_edit_form_shows_a_badge_to_the_other_person(world, live_url
     assert not EditClaim.objects.filter(card=card).exists()
 
 
-def test_a_change_by_someone_else_flashes(world, live_url, open_board):
+# Records the element's resting style, then its style a few frames after a fragment with
+# `text` replaced it: what the person looking at the page is shown.
+WATCH_PAINT = """([id, text]) => {
+    const look = el => { const s = getComputedStyle(el);
+        return [s.backgroundColor, s.boxShadow, s.outlineStyle, s.outlineColor].join(' | '); };
+    const old = document.getElementById(id);
+    window.look = () => look(document.getElementById(id));
+    window.rest = look(old);
+    window.painted = null;
+    const watch = new MutationObserver(() => {
+        const el = document.getElementById(id);
+        if (!el || el === old || !el.textContent.includes(text)) return;
+        watch.disconnect();
+        let frames = 0;
+        const tick = () => (++frames < 4 ? requestAnimationFrame(tick) : (window.painted = look(el)));
+        requestAnimationFrame(tick);
+    });
+    watch.observe(document.body, {childList: true, subtree: true});
+}"""
+
+
+@pytest.mark.parametrize("motion", ["no-preference", "reduce"])
+def test_a_change_by_someone_else_is_highlighted_where_it_is_painted(world, live_url, open_board, motion):
     card = world.cards[2]
-    editor = open_board(live_url, world.editor, world.board)
-    watcher = open_board(live_url, world.owner, world.board)
-    watcher.evaluate(
-        """() => { window.flashed = [];
-            document.addEventListener('htmx:oobAfterSwap', e => e.target.classList
-                && e.target.classList.contains('changed') && window.flashed.push(e.target.id)); }"""
-    )
+    editor = open_board(live_url, world.editor, world.board, reduced_motion=motion)
+    watcher = open_board(live_url, world.owner, world.board, reduced_motion=motion)
+    for page in (editor, watcher):
+        page.evaluate(WATCH_PAINT, [f"card-{card.pk}", "Flashing"])
     editor.click(f"#card-{card.pk} .card-link")
     editor.click("#panel a[href$='/edit/']")
     editor.fill("#panel input[name=title]", "Flashing")
     editor.click("#panel button:has-text('Save')")
     watcher.wait_for_selector(f"#card-{card.pk}:has-text('Flashing')", timeout=1000)
-    watcher.wait_for_function(f"window.flashed.includes('card-{card.pk}')")
-    editor.wait_for_selector(f"#card-{card.pk}:has-text('Flashing')")
-    assert not editor.locator(f"#card-{card.pk}.changed").count()  # not for the one who made it
+    watcher.wait_for_function("window.painted !== null")
+    rest, painted = watcher.evaluate("[window.rest, window.painted]")
+    assert painted != rest, "the change is not highlighted a few frames after it arrived"
+    watcher.wait_for_function("window.look() === window.rest", timeout=5000)  # and it fades back
+    # Not for the one who made it.
+    editor.wait_for_function("window.painted !== null")
+    assert editor.evaluate("window.painted === window.rest")
