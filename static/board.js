@@ -64,15 +64,25 @@
   });
 
   // the socket: status, reconnect on any close, resync on demand
-  function resync() { if (socket) socket.reconnect(); }
+  var open = null;  // the WebSocket now open
+  function resync() {
+    // A new socket brings the whole board; one still connecting will anyway.
+    if (!open || open.readyState !== WebSocket.OPEN) return;
+    open.dropped = true;
+    open = null;
+    socket.reconnect();
+  }
 
   document.addEventListener("htmx:wsOpen", function (e) {
     socket = e.detail.socketWrapper;
+    open = e.detail.event.target;
     retry = 0;
     setStatus("live", "");
   });
   document.addEventListener("htmx:wsClose", function (e) {
-    var code = e.detail.event.code;
+    var code = e.detail.event.code, closed = e.detail.event.target;
+    if (closed.dropped) return;  // resync() replaced it: its successor is on the way
+    if (closed === open) open = null;
     if (ended) return;
     if (code === 4009) { ended = true; setTimeout(function () { location.reload(); }, 600); return; }
     if (code === 4401 || code === 4403 || code === 4404) {
@@ -90,7 +100,7 @@
     if ([1006, 1011, 1012, 1013].indexOf(code) < 0 && e.detail.socketWrapper) {
       var wrapper = e.detail.socketWrapper;
       var delay = Math.min(8000, 500 * Math.pow(2, retry++)) * (0.5 + Math.random() / 2);
-      setTimeout(function () { if (!ended) wrapper.reconnect(); }, delay);
+      setTimeout(function () { if (!ended && !open) wrapper.reconnect(); }, delay);
     }
   });
   document.addEventListener("htmx:wsError", function () { if (!ended) setStatus("reconnecting", "Reconnecting…"); });

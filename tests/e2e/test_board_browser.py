@@ -291,3 +291,30 @@ def test_enter_adds_once_and_leaves_the_input_empty_and_focused(world, live_url,
     field_name = "title" if model is Card else "name"
     for title in ("First of two", "Second of two"):
         assert model.objects.filter(**{field_name: title}).count() == 1
+
+
+def test_one_resync_opens_exactly_one_new_socket_and_the_page_stays_live(world, live_url, open_board):
+    page = open_board(live_url, world.editor, world.board)
+    opened = []
+    page.on("websocket", lambda ws: opened.append(ws))
+    # The page's timers run on a clock the test moves on: every retry the script may have
+    # scheduled comes due at once, with no waiting.
+    page.clock.install()
+    page.evaluate(
+        """() => { window.connecting = 0; window.opens = 0; window.closes = 0;
+            document.addEventListener('htmx:wsConnecting', () => window.connecting++);
+            document.addEventListener('htmx:wsOpen', () => window.opens++);
+            document.addEventListener('htmx:wsClose', () => window.closes++);
+            window.LiveBoard.resync(); }"""
+    )
+    page.wait_for_function("window.opens === 1 && window.closes === 1")  # the new socket open, the old one closed
+    page.clock.run_for(60_000)
+    page.wait_for_selector('#live-status[data-state="live"]', state="attached")
+    assert page.evaluate("[window.connecting, window.opens, window.closes]") == [1, 1, 1]
+    assert len(opened) == 1 and not opened[0].is_closed()
+    # Still live: someone else's change arrives on the one socket.
+    cookie = servers.session_cookie(world.owner)
+    path = f"/b/{world.board.pk}/p/{world.todo.pk}/cards/add/"
+    assert servers.post(live_url, path, {"title": "After the resync"}, cookie=cookie)[0] == 200
+    page.wait_for_selector(f"#pipeline-{world.todo.pk} .card:has-text('After the resync')")
+    assert len(opened) == 1
