@@ -63,6 +63,20 @@
     try { el.setSelectionRange(saved.start, saved.end); } catch (err) { /* not a text field */ }
   });
 
+  // No answer (network down, timeout) is said; what was typed stays. On the request, as
+  // htmx's own events miss the document when the sender was swapped out meanwhile.
+  document.addEventListener("htmx:beforeSend", function (e) {
+    var write = e.detail.requestConfig.verb !== "get";
+    function say(text, lost) {
+      return function () {
+        var f = document.getElementById("flash");
+        if (f) { f.className = "flash error"; f.textContent = text + (write ? "; your change " + lost + " saved." : ".") + " Check your connection and try again."; }
+      };
+    }
+    e.detail.xhr.addEventListener("error", say("Could not reach the server", "was not"));
+    e.detail.xhr.addEventListener("timeout", say("The server did not answer in time", "may not have been"));
+  });
+
   // the socket: status, reconnect on any close, resync on demand
   var open = null;  // the WebSocket now open
   function resync() {
@@ -249,10 +263,8 @@
     var values = {};
     values[card ? "card" : "pipeline"] = ids;
     m.posting = true;
-    htmx.ajax("POST", list.getAttribute("data-order-url"), { source: list, values: values, swap: "none" }).then(function () {
-      moving = null;
-      release();
-    });
+    function done() { moving = null; release(); }
+    htmx.ajax("POST", list.getAttribute("data-order-url"), { source: list, values: values, swap: "none" }).then(done, done);
     return true;
   }
   // A refused move snaps back and the page asks for the board again.
@@ -260,7 +272,7 @@
     if (!moving || !moving.posting || e.detail.successful) return;
     var m = moving;
     if (m.parent.isConnected) m.parent.insertBefore(m.el, m.next && m.next.parentNode === m.parent ? m.next : null);
-    announce("The move was refused.");
+    announce(e.detail.xhr.status ? "The move was refused." : "The move was not saved.");
     resync();
   });
   // Socket messages are applied here: held while something moves, and parts whose

@@ -318,3 +318,65 @@ def test_one_resync_opens_exactly_one_new_socket_and_the_page_stays_live(world, 
     assert servers.post(live_url, path, {"title": "After the resync"}, cookie=cookie)[0] == 200
     page.wait_for_selector(f"#pipeline-{world.todo.pk} .card:has-text('After the resync')")
     assert len(opened) == 1
+
+
+UNREACHABLE = "Could not reach the server; your change was not saved."
+NO_ANSWER = "The server did not answer in time; your change may not have been saved."
+
+
+def fail_requests(page, pattern: str, how: str) -> None:
+    """Requests matching `pattern` fail as if the network were down, or get no answer."""
+    if how == "refused":
+        page.route(pattern, lambda route: route.abort("connectionrefused"))
+    else:
+        page.evaluate("htmx.config.timeout = 300")  # the page's own limit is seconds long
+        page.route(pattern, lambda route: None)  # never answered
+
+
+def assert_error_is_shown(page, text: str) -> None:
+    flash = page.locator("#flash")
+    flash.wait_for(state="visible")
+    assert text in flash.inner_text()
+    assert flash.get_attribute("role") == "alert"
+    assert flash.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
+
+
+def test_the_page_sets_a_request_timeout(world, live_url, open_board):
+    page = open_board(live_url, world.editor, world.board)
+    assert 1000 <= page.evaluate("htmx.config.timeout") <= 30_000
+
+
+@pytest.mark.parametrize("how", ["refused", "no answer"])
+def test_an_add_that_cannot_reach_the_server_says_so_and_keeps_the_text(world, live_url, open_board, how):
+    page = open_board(live_url, world.editor, world.board)
+    fail_requests(page, "**/cards/add/", how)
+    field = f"#pipeline-{world.todo.pk} form.add-card input[name=title]"
+    page.click(field)
+    page.keyboard.type("Typed on a train")
+    page.keyboard.press("Enter")
+    assert_error_is_shown(page, UNREACHABLE if how == "refused" else NO_ANSWER)
+    assert page.input_value(field) == "Typed on a train"
+    assert not Card.objects.filter(title="Typed on a train").exists()
+    # Once the server is reachable again, the same text goes through as it was typed.
+    page.unroute("**/cards/add/")
+    page.evaluate("htmx.config.timeout = 10000")
+    page.press(field, "Enter")
+    page.wait_for_selector(f"#pipeline-{world.todo.pk} .card:has-text('Typed on a train')")
+    page.wait_for_selector("#flash", state="hidden")
+
+
+def test_a_move_that_cannot_reach_the_server_snaps_back_and_says_so(world, live_url, open_board):
+    card = world.cards[0]
+    page = open_board(live_url, world.editor, world.board)
+    fail_requests(page, "**/order/", "refused")
+    page.drag_and_drop(f"#card-{card.pk}", f"#pipeline-{world.doing.pk} ol.cards")
+    assert_error_is_shown(page, UNREACHABLE)
+    page.wait_for_selector(in_pipeline(world.todo, card))
+    card.refresh_from_db()
+    assert card.pipeline_id == world.todo.pk
+    # The page is not stuck in the failed move: the next one goes through.
+    page.unroute("**/order/")
+    page.drag_and_drop(f"#card-{card.pk}", f"#pipeline-{world.doing.pk} ol.cards")
+    page.wait_for_selector(in_pipeline(world.doing, card))
+    card.refresh_from_db()
+    assert card.pipeline_id == world.doing.pk
