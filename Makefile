@@ -18,7 +18,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo
+	$(PY) manage.py demo --host $(HOST) --port $(PORT)
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) project.asgi:application
 
 test: $(STAMP)

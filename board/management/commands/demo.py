@@ -25,13 +25,24 @@ DEMO = {
 }
 
 
+def login_url(host: str, port: int) -> str:
+    """The address to open for a server listening on host:port (all interfaces: this machine)."""
+    if host in {"", "0.0.0.0", "::"}:
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
 class Command(BaseCommand):
     help = "Create the demo users and board (idempotent) and print the demo login."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--password", default="demo-pass-123")
+        parser.add_argument("--host", default="127.0.0.1", help="where the server listens (`make run HOST=…`)")
+        parser.add_argument("--port", type=int, default=8000, help="its port (`make run PORT=…`)")
 
-    def handle(self, *args: Any, password: str, **options: Any) -> None:
+    def handle(self, *args: Any, password: str, host: str, port: int, **options: Any) -> None:
         users = get_user_model()
         demo, _ = users.objects.get_or_create(username="demo")
         demo.set_password(password)
@@ -49,7 +60,7 @@ class Command(BaseCommand):
             services.member_add(board=board, username="sam", role=Role.EDITOR, actor=demo)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo board ready. Log in at http://127.0.0.1:8000/ as demo / {password} "
+                f"Demo board ready. Log in at {login_url(host, port)} as demo / {password} "
                 f"(a second member: sam / {password})."
             )
         )
