@@ -18,6 +18,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py demo --host $(HOST) --port $(PORT)
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) project.asgi:application
 
@@ -26,6 +27,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) -m bench
 
 lint: $(STAMP)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -159,8 +160,27 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
-# In development whitenoise serves straight from the finders; in production from collectstatic.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+
+
+class StaticFilesStorage(CompressedManifestStaticFilesStorage):
+    """collectstatic's copies: hashed names, each with its gzip, served cached for ever.
+
+    The pages ask for the hashed names when debugging too, once collectstatic has written
+    its manifest (`make run` runs it first); until then for the plain names, which
+    whitenoise then serves from the finders.
+    """
+
+    def url(self, name, force=False):
+        return super().url(name, force=force or bool(self.hashed_files))
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "project.settings.StaticFilesStorage"},
+}
+# When debugging whitenoise also finds files straight from the sources; in production it
+# serves only what collectstatic wrote.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
+from django.core.management import call_command
+from django.test import Client, override_settings
 
 from board import live, services
 from board.models import Board, Card, Pipeline, Role
 
 PASSWORD = "a-long-test-password-1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static(tmp_path_factory):
+    """Static files as production and `make run` serve them: collectstatic's hashed, compressed
+    copies and manifest, in a directory of this run's own (servers the tests start use it too)."""
+    root = tmp_path_factory.mktemp("static")
+    before = os.environ.get("STATIC_ROOT")
+    os.environ["STATIC_ROOT"] = str(root)
+    try:
+        with override_settings(STATIC_ROOT=root):
+            call_command("collectstatic", interactive=False, verbosity=0)
+            yield root
+    finally:
+        if before is None:
+            os.environ.pop("STATIC_ROOT", None)
+        else:
+            os.environ["STATIC_ROOT"] = before
 
 
 @pytest.fixture(autouse=True)
