@@ -30,6 +30,12 @@ class ServiceAdmin(admin.ModelAdmin):
         raise NotImplementedError
 
 
+def _below(siblings: QuerySet, obj: Any) -> int | None:
+    """The sibling a rank typed in the admin places `obj` right after (None: first)."""
+    below = siblings.filter(position__lt=obj.position).exclude(pk=obj.pk).order_by("-position", "-id")
+    return below.values_list("pk", flat=True).first()
+
+
 @admin.register(Board)
 class BoardAdmin(ServiceAdmin):
     list_display = ["name", "owner", "version", "created_at"]
@@ -66,7 +72,8 @@ class PipelineAdmin(ServiceAdmin):
         if "name" in form.changed_data:
             services.pipeline_rename(pipeline=obj, name=obj.name, actor=request.user)
         if "position" in form.changed_data:
-            services.pipeline_move(pipeline=obj, position=obj.position, actor=request.user)
+            after = _below(Pipeline.objects.filter(board_id=obj.board_id), obj)
+            services.pipeline_move(pipeline=obj, after=after, actor=request.user)
 
     def delete_model(self, request: HttpRequest, obj: Pipeline) -> None:
         services.pipeline_delete(pipeline=obj, actor=request.user)
@@ -92,7 +99,8 @@ class CardAdmin(ServiceAdmin):
         if {"title", "description"} & set(form.changed_data):
             services.card_update(card=obj, title=obj.title, description=obj.description, actor=request.user)
         if {"pipeline", "position"} & set(form.changed_data):
-            services.card_move(card=obj, pipeline=obj.pipeline, position=obj.position, actor=request.user)
+            after = _below(Card.objects.filter(pipeline=obj.pipeline), obj)
+            services.card_move(card=obj, pipeline=obj.pipeline, after=after, actor=request.user)
 
     def delete_model(self, request: HttpRequest, obj: Card) -> None:
         services.card_delete(card=obj, actor=request.user)
@@ -149,8 +157,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "board", "actor", "text"]
-    list_filter = ["verb", "board"]
+    list_display = ["created_at", "board", "actor", "kind", "version"]
+    list_filter = ["kind", "board"]
 
 
 @admin.register(EditClaim)

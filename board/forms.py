@@ -26,13 +26,21 @@ class CardForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
-class MoveForm(forms.Form):
-    pipeline = forms.IntegerField(min_value=1)
-    position = forms.IntegerField(min_value=0, max_value=100_000)
-
-
 class PositionForm(forms.Form):
-    position = forms.IntegerField(min_value=0, max_value=100_000)
+    """The plain form's move: a place counted from 1, as every control and announcement counts."""
+
+    position = forms.IntegerField(min_value=1, max_value=100_000)
+
+
+class NeighbourForm(forms.Form):
+    """A drag's or keyboard's move: the new neighbours the page saw (no `after`: first)."""
+
+    after = forms.IntegerField(min_value=1, required=False)
+    before = forms.IntegerField(min_value=1, required=False)
+
+
+class TargetForm(forms.Form):
+    pipeline = forms.IntegerField(min_value=1)
 
 
 class MemberForm(forms.Form):

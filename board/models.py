@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
+CLAIM_TTL = timedelta(minutes=5)  # an edit form left open this long stops counting as a claim
+PRESENCE_TTL = timedelta(seconds=90)  # an open page not heard from this long is gone
 
 
 class Role(models.TextChoices):
@@ -47,7 +51,8 @@ class Membership(models.Model):
 class Pipeline(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="pipelines")
     name = models.CharField(max_length=TITLE_MAX)
-    position = models.PositiveIntegerField(default=0)
+    # A gapped rank (see services.ranks): a move writes only the moved row.
+    position = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "id"]
@@ -56,11 +61,6 @@ class Pipeline(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def url(self) -> str:
-        """Where the pipeline's actions post to (rename/, move/, order/, cards/add/, ...)."""
-        return f"/b/{self.board_id}/p/{self.pk}/"
-
 
 class Card(models.Model):
     # The board is stored on the card too, so every lookup can be scoped by board in one query.
@@ -68,12 +68,11 @@ class Card(models.Model):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="cards")
     title = models.CharField(max_length=TITLE_MAX)
     description = models.TextField(blank=True, max_length=DESCRIPTION_MAX)
-    position = models.PositiveIntegerField(default=0)
+    position = models.BigIntegerField(default=0)  # a gapped rank within its pipeline
     # Bumped on every edit of the card's text: a save based on an older one is refused.
     version = models.PositiveIntegerField(default=1)
     # The board version at which the card's fragment last changed (text, comments, edit
-    # claim; not its place): pages order card fragments by it, and a rendered card is
-    # reused until it changes.
+    # claim; not its place): pages order card fragments by it.
     rev = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -107,7 +106,11 @@ class Comment(models.Model):
 
 
 class Activity(models.Model):
-    """One line of a board's history: who did what, when."""
+    """One event of a board (see board.events): who did what, when, as data, not prose.
+
+    It drives the activity line (rendered in the reader's language), the live broadcast,
+    and what later reads the board's changes.
+    """
 
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="activities")
     # Kept when the card goes: the line still says what happened to it.
@@ -115,17 +118,23 @@ class Activity(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    verb = models.CharField(max_length=20)
-    text = models.CharField(max_length=600)
+    kind = models.CharField(max_length=40)
+    data = models.JSONField(default=dict, blank=True)
+    # The board's version this event made (0 for events older than versioned events).
+    version = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "activities"
-        indexes = [models.Index(fields=["board", "-id"]), models.Index(fields=["card", "-id"])]
+        indexes = [
+            models.Index(fields=["board", "-id"]),
+            models.Index(fields=["card", "-id"]),
+            models.Index(fields=["board", "version"], name="board_activ_board_version_idx"),
+        ]
 
     def __str__(self) -> str:
-        return self.text
+        return f"{self.kind} on board {self.board_id}"
 
 
 class EditClaim(models.Model):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
-from board.consumers import BoardConsumer
+from board.consumers import BoardConsumer, NoRouteConsumer
 
 websocket_urlpatterns = [
-    path("ws/b/<int:board_id>/", BoardConsumer.as_asgi()),
+    path("ws/b/<int:board_id>/", BoardConsumer.as_asgi(), name="board-socket"),
+    re_path(r"", NoRouteConsumer.as_asgi()),
 ]
+# So that reverse(..., urlconf="board.routing") names socket URLs as it names pages' URLs.
+urlpatterns = websocket_urlpatterns

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -60,7 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "board.live.OriginPageMiddleware",
+    "board.live.origin.OriginPageMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -83,8 +82,8 @@ TEMPLATES = [
 WSGI_APPLICATION = None
 ASGI_APPLICATION = "project.asgi.application"
 
-# HTTP requests run on this many long-lived threads (project/asgi.py), the websockets' database
-# work on one more; each keeps its database connection open this many seconds, checked before reuse.
+# HTTP requests run on this many long-lived threads (project/lanes.py); each keeps its
+# database connection this many seconds, checked before reuse.
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
 CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "600"))
 
@@ -100,13 +99,11 @@ else:
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of
             # failing with "database is locked" when a read lock would need upgrading.
             # WAL: pages keep reading while a write commits; NORMAL: no fsync per commit
-            # (a power cut can lose the last commits, never corrupt the file). cache_size:
-            # 512 KiB of pages per connection, not 2 MiB: connections now live on (up to
-            # HTTP_THREADS + 1 per process), and the file's pages stay in the OS's cache anyway.
+            # (a power cut can lose the last commits, never corrupt the file).
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-512;",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # A file, not memory: the browser tests' daphne process shares it.
             "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "test_db.sqlite3"))},
@@ -114,6 +111,8 @@ else:
     }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis Pub/Sub ignores database numbers: deployments sharing a Redis need their own prefix.
+DEPLOYMENT = os.environ.get("LIVEBOARD_DEPLOYMENT", "liveboard")
 if REDIS_URL:
     # Redis Pub/Sub: a broadcast is one PUBLISH, pushed to each process's one subscription
     # (group_send 0.15 ms against 0.9 ms for channels_redis.core's four round trips). A
@@ -122,9 +121,20 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{DEPLOYMENT}:"},
         }
     }
+    # Rendered card fragments, shared by every process (keyed by what they show: never stale).
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "fragments": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{DEPLOYMENT}:fragments",
+            "TIMEOUT": 24 * 3600,
+        },
+    }
+    CACHES["default"]["KEY_PREFIX"] = DEPLOYMENT
 else:
     CHANNEL_LAYERS = {
         "default": {
@@ -132,11 +142,20 @@ else:
             "CONFIG": {"capacity": 1000, "expiry": 30},
         }
     }
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        # Rendered card fragments (keyed by what they show: never stale); a 1000-card board fits.
+        "fragments": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "fragments",
+            "TIMEOUT": 24 * 3600,
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        },
+    }
 
-# Django's database sessions and model backend, each reading with one hand-written query
-# (board/auth.py). Django's own backend stays listed: sessions it logged in keep working.
-SESSION_ENGINE = "board.auth"
-AUTHENTICATION_BACKENDS = ["board.auth.ModelBackend", "django.contrib.auth.backends.ModelBackend"]
+# Django's database sessions and model backend. Sessions logged in before this release name
+# the backend "board.auth.ModelBackend": it stays listed so those people stay logged in.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "board.auth.ModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -163,21 +182,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 
 
-class StaticFilesStorage(CompressedManifestStaticFilesStorage):
-    """collectstatic's copies: hashed names, each with its gzip, served cached for ever.
-
-    The pages ask for the hashed names when debugging too, once collectstatic has written
-    its manifest (`make run` runs it first); until then for the plain names, which
-    whitenoise then serves from the finders.
-    """
-
-    def url(self, name, force=False):
-        return super().url(name, force=force or bool(self.hashed_files))
-
-
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "project.settings.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "project.storage.StaticFilesStorage"},
 }
 # When debugging whitenoise also finds files straight from the sources; in production it
 # serves only what collectstatic wrote.
@@ -185,7 +192,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-CSRF_FAILURE_VIEW = "board.views.csrf_failure"
+CSRF_FAILURE_VIEW = "board.views.accounts.csrf_failure"
 
 # Security: strict unless debugging on a laptop.
 SESSION_COOKIE_HTTPONLY = True

@@ -1,9 +1,8 @@
-/* LiveBoard: the one hand-written script. It holds no board state: everything it
-   knows it reads from the DOM the server rendered. */
+/* LiveBoard's one script: no board state, only what the server rendered. */
 (function () {
   "use strict";
 
-  var socket = null;      // the htmx ws extension's wrapper, once open
+  var socket = null;      // the ws extension's wrapper
   var retry = 0;
   var ended = false;
 
@@ -19,7 +18,7 @@
     el.textContent = text || "";
   }
 
-  // Our 4xx refusals are swapped like any answer (DEBUG's helper would replace the page).
+  // Our refusals are swapped like any answer (DEBUG's helper would replace the page).
   window.addEventListener("htmx:beforeOnLoad", function (e) {
     if (e.detail.xhr.getResponseHeader("X-LiveBoard-Message")) e.stopPropagation();
   }, true);
@@ -35,7 +34,7 @@
     var inner = target.querySelectorAll("[data-v]");
     for (var i = 0; i < inner.length; i++) {
       if (version(inner[i]) > nv) {
-        // Part of the target is newer: ask for the whole board rather than show a mix.
+        // Part of it is newer: ask for the whole board, not a mix.
         e.detail.shouldSwap = false;
         resync();
         return;
@@ -44,7 +43,7 @@
     keepTyping(target);
   });
 
-  // A live swap must not eat what someone is typing in a form inside the swapped part.
+  // A live swap must not eat what is being typed inside it.
   var typing = null;
   function keepTyping(target) {
     var el = document.activeElement;
@@ -63,8 +62,8 @@
     try { el.setSelectionRange(saved.start, saved.end); } catch (err) { /* not a text field */ }
   });
 
-  // No answer (network down, timeout) is said; what was typed stays. On the request, as
-  // htmx's own events miss the document when the sender was swapped out meanwhile.
+  // No answer (network, timeout) is said; what was typed stays. On the xhr: htmx's
+  // events miss the document when the sender was swapped out.
   document.addEventListener("htmx:beforeSend", function (e) {
     var write = e.detail.requestConfig.verb !== "get";
     function say(text, lost) {
@@ -77,10 +76,10 @@
     e.detail.xhr.addEventListener("timeout", say("The server did not answer in time", "may not have been"));
   });
 
-  // the socket: status, reconnect on any close, resync on demand
+  // the socket: status, reconnect, resync
   var open = null;  // the WebSocket now open
   function resync() {
-    // A new socket brings the whole board; one still connecting will anyway.
+    // A new socket brings the whole board (one connecting will anyway).
     if (!open || open.readyState !== WebSocket.OPEN) return;
     open.dropped = true;
     open = null;
@@ -95,7 +94,7 @@
   });
   document.addEventListener("htmx:wsClose", function (e) {
     var code = e.detail.event.code, closed = e.detail.event.target;
-    if (closed.dropped) return;  // resync() replaced it: its successor is on the way
+    if (closed.dropped) return;  // resync() replaced it
     if (closed === open) open = null;
     if (ended) return;
     if (code === 4009) { ended = true; setTimeout(function () { location.reload(); }, 600); return; }
@@ -106,11 +105,11 @@
         setStatus("ended", code === 4401 ? "You are logged out: this page no longer updates." : "This board is no longer available to you.");
       }
       live().setAttribute("data-role", "viewer");
-      if (code === 4404) setTimeout(function () { location.href = "/"; }, 4000);
+      if (code === 4404) setTimeout(function () { location.href = live().getAttribute("data-home-url"); }, 4000);
       return;
     }
     setStatus("reconnecting", "Reconnecting…");
-    // The extension retries only abnormal closes; daphne ends idle sockets with 1000.
+    // The extension retries only abnormal closes; daphne ends idle ones with 1000.
     if ([1006, 1011, 1012, 1013].indexOf(code) < 0 && e.detail.socketWrapper) {
       var wrapper = e.detail.socketWrapper;
       var delay = Math.min(8000, 500 * Math.pow(2, retry++)) * (0.5 + Math.random() / 2);
@@ -119,7 +118,7 @@
   });
   document.addEventListener("htmx:wsError", function () { if (!ended) setStatus("reconnecting", "Reconnecting…"); });
 
-  // the dialog panel: card detail, edit form, members, confirmations
+  // the dialog panel
   function panel() { return document.getElementById("panel"); }
   function syncPanel() {
     var p = panel();
@@ -130,6 +129,11 @@
     else if (!empty && p.open && !p.matches(":modal")) { p.close(); p.showModal(); }
   }
   document.addEventListener("htmx:oobAfterSwap", function (e) { if (e.target === panel() || e.detail.target === panel()) syncPanel(); });
+  // The board's name is the tab's title too.
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    var head = document.getElementById("board-head");
+    if (head && head.getAttribute("data-title")) document.title = head.getAttribute("data-title");
+  });
   document.addEventListener("click", function (e) {
     var close = e.target.closest && e.target.closest("[data-close]");
     if (close && panel() && panel().contains(close)) {
@@ -158,7 +162,7 @@
   setInterval(ago, 30000);
   document.addEventListener("DOMContentLoaded", ago);
 
-  // A form that succeeded is emptied and keeps the focus, even if the answer replaced it.
+  // A form that succeeded is emptied and keeps the focus, even if replaced.
   document.addEventListener("htmx:afterRequest", function (e) {
     var c = e.detail.requestConfig, form = c && c.elt, focus = document.activeElement;
     if (!e.detail.successful || !form || !form.matches("form.add-card, form.add-pipeline, form.comment-form")) return;
@@ -206,10 +210,9 @@
   });
 
 
-  // moving cards and pipelines: mouse (native drag), touch (pointer), keyboard
-  // All three post the new order of one list; the server's fragments replace it.
+  // moving cards and pipelines by mouse, touch or keyboard: each posts the item and its new neighbours
   var moving = null;      // {el, list, parent, next, mode}
-  var held = [];          // websocket messages held while something is being moved
+  var held = [];          // socket messages held during a move
 
   function canEdit() { var l = live(); return l && l.getAttribute("data-role") !== "viewer"; }
   function isCard(el) { return el.classList.contains("card"); }
@@ -247,8 +250,9 @@
     el.classList.add("moving");
     document.body.classList.add("is-moving");
   }
-  function finish(commit) {
-    if (!moving) return;
+  function finish(commit, told) {
+    // told(ok): whether the server took it (a card deleted meanwhile is refused).
+    if (!moving) return false;
     var m = moving;
     m.el.classList.remove("moving");
     document.body.classList.remove("is-moving");
@@ -256,27 +260,29 @@
       if (m.parent.isConnected) m.parent.insertBefore(m.el, m.next && m.next.parentNode === m.parent ? m.next : null);
       moving = null;
       release();
+      if (told) told(null);
       return false;
     }
-    var list = m.el.parentElement, card = isCard(m.el);
-    var ids = items(list, m.el).map(function (c) { return c.getAttribute(card ? "data-card" : "data-pipeline"); });
-    var values = {};
-    values[card ? "card" : "pipeline"] = ids;
+    var list = m.el.parentElement, card = isCard(m.el), attr = card ? "data-card" : "data-pipeline";
+    var all = items(list, m.el), i = all.indexOf(m.el), values = {};
+    if (card) values.pipeline = list.getAttribute("data-pipeline");
+    values.after = i > 0 ? all[i - 1].getAttribute(attr) : "";
+    values.before = i < all.length - 1 ? all[i + 1].getAttribute(attr) : "";
     m.posting = true;
-    function done() { moving = null; release(); }
-    htmx.ajax("POST", list.getAttribute("data-order-url"), { source: list, values: values, swap: "none" }).then(done, done);
+    function done() { moving = null; release(); if (told) told(!m.refused); }
+    htmx.ajax("POST", m.el.getAttribute("data-move-url"), { source: m.el, values: values, swap: "none" }).then(done, done);
     return true;
   }
-  // A refused move snaps back and the page asks for the board again.
+  // A refused move snaps back; the page asks for the board again.
   document.addEventListener("htmx:afterRequest", function (e) {
     if (!moving || !moving.posting || e.detail.successful) return;
     var m = moving;
+    m.refused = true;
     if (m.parent.isConnected) m.parent.insertBefore(m.el, m.next && m.next.parentNode === m.parent ? m.next : null);
-    announce(e.detail.xhr.status ? "The move was refused." : "The move was not saved.");
+    if (m.mode !== "keyboard") announce(e.detail.xhr.status ? "The move was refused." : "The move was not saved.");
     resync();
   });
-  // Socket messages are applied here: held while something moves, and parts whose
-  // target is not on this page (a closed card's comments) are left out.
+  // Socket messages: held during a move; parts for what this page lacks are left out.
   var fromSocket = false;
   document.addEventListener("htmx:wsBeforeMessage", function (e) {
     e.preventDefault();
@@ -304,13 +310,12 @@
     fromSocket = true;
     try { htmx.swap(document.body, html, { swapStyle: "none" }); } finally { fromSocket = false; }
   }
-  // HTTP answers too: a part for something this page does not show is left out.
+  // HTTP answers too.
   document.addEventListener("htmx:beforeSwap", function (e) {
     var r = e.detail.serverResponse;
     if (r && r.indexOf("hx-swap-oob") >= 0 && r.trim()[0] === "<") e.detail.serverResponse = present(r);
   });
-  // What someone else changed flashes briefly (CSS; calmer with reduced motion). Not a
-  // class: htmx's settle step puts the old element's classes back.
+  // Someone else's change flashes (CSS). Not a class: htmx's settle restores classes.
   document.addEventListener("htmx:oobAfterSwap", function (e) {
     var el = e.target, by = el.getAttribute && el.getAttribute("data-by");
     if (!fromSocket || !by || by === live().getAttribute("data-user")) return;
@@ -319,7 +324,7 @@
   });
 
   function nearest(list, el, x, y) {
-    // The item before which `el` would land, from the pointer's position.
+    // The item `el` would land before.
     var all = items(list, el).filter(function (c) { return c !== el; });
     for (var i = 0; i < all.length; i++) {
       var r = all[i].getBoundingClientRect();
@@ -358,6 +363,7 @@
     if (!moving || moving.mode !== "mouse") return;
     e.preventDefault();
     moving.dropped = true;
+    dragTo(e.clientX, e.clientY);  // a quick drop may have had no dragover there
     finish(true);
   });
   document.addEventListener("dragend", function () {
@@ -423,8 +429,11 @@
     var back = vertical ? "ArrowUp" : "ArrowLeft", fwd = vertical ? "ArrowDown" : "ArrowRight";
     if (key === " " || key === "Enter") {
       e.preventDefault();
-      var where = placeOf(el);
-      announce(finish(true) ? "Dropped " + nameOf(el) + " at " + where + "." : "Dropped where it was.");
+      var where = placeOf(el), name = nameOf(el);
+      finish(true, function (ok) {
+        if (ok === null) announce("Dropped where it was.");
+        else announce(ok ? "Dropped " + name + " at " + where + "." : "The move was refused: " + name + " is back where it was.");
+      });
     } else if (key === "Escape") {
       e.preventDefault();
       finish(false);
@@ -443,7 +452,7 @@
         refocus(el);
       }
     } else return;
-    if (moving && !moving.posting && key !== "Escape") announce(placeOf(el) + ".");
+    if (moving && !moving.posting && key !== "Escape" && key !== " " && key !== "Enter") announce(placeOf(el) + ".");
   });
   function refocus(el) {
     var f = isCard(el) ? el : el.querySelector(".pipeline-name");

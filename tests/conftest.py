@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client, override_settings
 
-from board import live, services
+from board import services
+from board.live import broadcast
 from board.models import Board, Card, Pipeline, Role
 
 PASSWORD = "a-long-test-password-1"
@@ -49,30 +50,12 @@ def _fresh_channel_layers():
     channel_layers.backends.clear()
 
 
-@pytest.fixture(autouse=True)
-def _no_rendered_cards_from_other_tests():
-    """Rolled-back tests reuse card ids (SQLite): a fragment cached by one must not show in another."""
-    from board import card_cache
-
-    card_cache._rendered.clear()
-
-
 @pytest.fixture
 def published(monkeypatch) -> list[tuple[int, dict]]:
-    """Record what would go to the channel layer instead of sending it."""
+    """Record what would go to the channel layer (board id, message) instead of sending it."""
     sent: list[tuple[int, dict]] = []
-    monkeypatch.setattr(live, "publish", lambda board_id, message: sent.append((board_id, message)))
+    monkeypatch.setattr(broadcast, "publish", lambda group, message: sent.append((message.get("board"), message)))
     return sent
-
-
-@pytest.fixture(autouse=True)
-def _lanes_let_go_of_the_database():
-    """Requests served in-process keep their lane's database connection; a later test may not
-    be allowed the database at all (and PostgreSQL cannot drop a database still connected)."""
-    yield
-    from project.asgi import django_asgi_app
-
-    django_asgi_app.lanes.close_connections()
 
 
 def make_user(username: str):

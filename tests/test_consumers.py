@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -11,7 +12,9 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
-from board import live, services
+from board import services
+from board.live import broadcast, healing, protocol
+from board.live.hub import Hub, hub
 from board.models import Role
 from project.asgi import application
 
@@ -83,7 +86,7 @@ def test_each_kind_of_change_reaches_members_as_its_smallest_fragment(world):
             assert f'id="card-{card.pk}"' in html and "Renamed" in html
             assert 'id="pipeline-' not in html
 
-        await call(services.card_move, card=card, pipeline=world.doing, position=0, actor=world.owner)
+        await call(services.card_move, card=card, pipeline=world.doing, actor=world.owner)
         html = await viewer.receive_from(timeout=5)
         assert f'id="pipeline-{world.todo.pk}"' in html and f'id="pipeline-{world.doing.pk}"' in html
         await editor.receive_from(timeout=5)
@@ -122,12 +125,12 @@ def test_strangers_and_anonymous_users_are_refused_with_a_close_code(world):
         stranger = await socket(world.board.pk, world.stranger)
         connected, _ = await stranger.connect()
         assert connected
-        await expect_closed(stranger, live.CLOSE_FORBIDDEN)
+        await expect_closed(stranger, protocol.CLOSE_FORBIDDEN)
 
         anonymous = await socket(world.board.pk, None)
         connected, _ = await anonymous.connect()
         assert connected
-        await expect_closed(anonymous, live.CLOSE_NOT_LOGGED_IN)
+        await expect_closed(anonymous, protocol.CLOSE_NOT_LOGGED_IN)
 
     run(scenario)
 
@@ -146,7 +149,7 @@ def test_a_session_ended_by_a_password_change_or_a_made_up_cookie_is_refused(wor
             communicator = WebsocketCommunicator(application, f"/ws/b/{world.board.pk}/", headers=headers)
             connected, _ = await communicator.connect()
             assert connected
-            await expect_closed(communicator, live.CLOSE_NOT_LOGGED_IN)
+            await expect_closed(communicator, protocol.CLOSE_NOT_LOGGED_IN)
 
     run(scenario)
 
@@ -192,7 +195,7 @@ def test_removed_member_is_told_and_closed(world):
         if 'id="board-head"' in html:  # the member list changed first
             html = await viewer.receive_from(timeout=5)
         assert "removed" in html
-        await expect_closed(viewer, live.CLOSE_FORBIDDEN)
+        await expect_closed(viewer, protocol.CLOSE_FORBIDDEN)
         assert 'id="board-head"' in await editor.receive_from(timeout=5)
         assert await editor.receive_nothing(timeout=0.3)
         await editor.disconnect()
@@ -205,7 +208,7 @@ def test_role_change_closes_the_members_sockets_so_the_page_reloads(world):
         viewer, _ = await open_socket(world.board.pk, world.viewer)
         membership = await database_sync_to_async(world.board.memberships.get)(user=world.viewer)
         await call(services.member_set_role, membership=membership, role=Role.EDITOR, actor=world.owner)
-        await expect_closed(viewer, live.CLOSE_ROLE_CHANGED)
+        await expect_closed(viewer, protocol.CLOSE_ROLE_CHANGED)
 
     run(scenario)
 
@@ -215,116 +218,148 @@ def test_deleted_board_tells_open_pages_and_closes_them(world):
         editor, _ = await open_socket(world.board.pk, world.editor)
         await call(services.board_delete, board=world.board, actor=world.owner)
         assert "deleted" in await editor.receive_from(timeout=5)
-        await expect_closed(editor, live.CLOSE_BOARD_GONE)
+        await expect_closed(editor, protocol.CLOSE_BOARD_GONE)
 
     run(scenario)
 
 
-def test_client_messages_close_the_socket_and_write_nothing(world):
+def test_any_client_message_closes_the_socket_with_4400_and_writes_nothing(world):
     async def scenario():
-        viewer, _ = await open_socket(world.board.pk, world.viewer)
         version = world.board.version
-        await viewer.send_to(text_data='{"type": "card.delete", "id": 1}')
-        await expect_closed(viewer, live.CLOSE_CLIENT_MESSAGE)
-
-        editor, _ = await open_socket(world.board.pk, world.editor)
-        await editor.send_to(text_data="x" * 10_000)
-        await expect_closed(editor, live.CLOSE_TOO_BIG)
-
+        for text in ('{"type": "card.delete", "id": 1}', "x" * 10_000):
+            viewer, _ = await open_socket(world.board.pk, world.viewer)
+            await viewer.send_to(text_data=text)
+            await expect_closed(viewer, protocol.CLOSE_CLIENT_MESSAGE)
         await database_sync_to_async(world.board.refresh_from_db)()
         assert world.board.version == version
 
     run(scenario)
 
 
-def test_one_process_subscribes_once_per_board_however_many_sockets(world):
+def test_a_socket_to_a_board_that_does_not_exist_is_refused_as_a_strangers(world):
     async def scenario():
-        hub = live.hub()
-        added: list[str] = []
-        original = hub.layer.group_add
-
-        async def counting_group_add(group: str, channel: str) -> None:
-            added.append(group)
-            await original(group, channel)
-
-        hub.layer.group_add = counting_group_add
-        try:
-            sockets = [(await open_socket(world.board.pk, world.editor))[0] for _ in range(5)]
-            assert added == [live.group_name(world.board.pk)]
-            assert len(hub.boards[world.board.pk]) == 5
-            await call(services.card_create, pipeline=world.todo, title="Fan", actor=world.owner)
-            for communicator in sockets:
-                assert "Fan" in await communicator.receive_from(timeout=5)
-            for communicator in sockets:
-                await communicator.disconnect()
-            assert world.board.pk not in hub.boards
-        finally:
-            del hub.layer.group_add
+        missing = await socket(world.board.pk + 1000, world.owner)
+        connected, _ = await missing.connect()
+        assert connected
+        await expect_closed(missing, protocol.CLOSE_FORBIDDEN)
 
     run(scenario)
 
 
-def test_open_socket_keeps_only_ids_of_the_handshake_and_still_receives(world):
+def test_a_socket_to_a_path_that_is_no_boards_is_closed_with_4404_not_a_failed_handshake(world):
+    async def scenario():
+        for path in ("/ws/nothing/", "/ws/b/not-a-number/"):
+            communicator = WebsocketCommunicator(application, path, headers=[ORIGIN])
+            connected, _ = await communicator.connect()
+            assert connected
+            await expect_closed(communicator, protocol.CLOSE_NO_ROUTE)
+
+    run(scenario)
+
+
+def test_logging_out_closes_that_sessions_sockets_at_once_and_no_other(world):
+    async def scenario():
+        client = Client()
+        await database_sync_to_async(client.force_login)(world.editor)
+        cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+        tabs = []
+        for _ in range(2):  # two tabs of the session that logs out
+            communicator = WebsocketCommunicator(
+                application, f"/ws/b/{world.board.pk}/", headers=[ORIGIN, (b"cookie", cookie)]
+            )
+            assert (await communicator.connect())[0]
+            await communicator.receive_from(timeout=5)
+            tabs.append(communicator)
+        elsewhere, _ = await open_socket(world.board.pk, world.editor)  # the same person, another session
+        response = await database_sync_to_async(client.post)("/accounts/logout/")
+        assert response.status_code == 302
+        for tab in tabs:
+            assert "logged out" in await tab.receive_from(timeout=2)
+            await expect_closed(tab, protocol.CLOSE_NOT_LOGGED_IN)
+        await call(services.card_create, pipeline=world.todo, title="After logout", actor=world.owner)
+        assert "After logout" in await elsewhere.receive_from(timeout=5)
+        await elsewhere.disconnect()
+
+    run(scenario)
+
+
+def test_a_socket_that_closes_during_a_broadcast_is_dropped_and_the_others_still_get_it(world):
+    class Gone(Exception):
+        pass
+
     async def scenario():
         communicator, _ = await open_socket(world.board.pk, world.editor)
-        (consumer,) = live.hub().boards[world.board.pk]
-        scope = consumer.scope
-        assert (consumer.board_id, consumer.user_id) == (world.board.pk, world.editor.pk)
-        assert consumer.pending is None
-        assert "user" not in scope and "session" not in scope
-        assert scope["cookies"] == {} and scope["headers"] == []
-        await call(services.card_create, pipeline=world.todo, title="Still live", actor=world.owner)
-        assert "Still live" in await communicator.receive_from(timeout=5)
+        local = hub()
+
+        class ClosedPage(PageStub):
+            async def deliver(self, version: int, html: str) -> None:
+                raise Gone("the peer went away mid-broadcast")
+
+        dead = [ClosedPage(i) for i in range(3)]
+        local.boards[world.board.pk].update(dead)
+        await call(services.card_create, pipeline=world.todo, title="Through", actor=world.owner)
+        assert "Through" in await communicator.receive_from(timeout=5)
+        assert not set(dead) & local.boards[world.board.pk]
+        await call(services.card_create, pipeline=world.todo, title="Again", actor=world.owner)
+        assert "Again" in await communicator.receive_from(timeout=5)
         await communicator.disconnect()
 
     run(scenario)
 
 
-def test_a_writers_broadcast_returns_once_this_process_pages_were_sent_it_and_they_get_it_once(world):
+def test_a_write_made_where_no_broadcast_reaches_this_process_heals_its_pages_within_a_second(world, monkeypatch):
+    """As from `manage.py shell` with the in-memory layer: the page gets the whole board again."""
+
     async def scenario():
         communicator, _ = await open_socket(world.board.pk, world.editor)
-        hub = live.hub()
-        (consumer,) = hub.boards[world.board.pk]
-        delivered = []
-        original = consumer.deliver
-
-        async def deliver(version, html):
-            delivered.append(version)
-            await original(version, html)
-
-        consumer.deliver = deliver
-        version = world.board.version + 1000
-        message = {"type": "board.fragments", "board": world.board.pk, "version": version, "html": "<p>x</p>"}
-        await live._send(hub.layer, world.board.pk, {**message, "origin": ""})
-        assert delivered == [version]  # sent before the writer's side went on
-        assert "<p>x</p>" in await communicator.receive_from(timeout=5)
-        assert await communicator.receive_nothing(timeout=0.3)  # the layer's copy came back and was skipped
-        assert delivered == [version] and hub.own[world.board.pk] == set()
-        await hub.layer.group_send(live.group_name(world.board.pk), {**message, "version": version + 1})
-        assert "<p>x</p>" in await communicator.receive_from(timeout=5)  # another process's write
+        hub()  # started: its version watch is running
+        monkeypatch.setattr(broadcast, "publish", lambda group, message: None)
+        started = asyncio.get_running_loop().time()
+        await call(services.card_create, pipeline=world.todo, title="From the shell", actor=world.owner)
+        html = ""
+        while 'id="pipelines"' not in html:  # (who is here may come first)
+            html = await communicator.receive_from(timeout=2)
+        elapsed = asyncio.get_running_loop().time() - started
+        assert "From the shell" in html
+        assert elapsed < 1.0
         await communicator.disconnect()
 
     run(scenario)
 
 
-def test_a_write_reaches_this_process_pages_even_when_the_layer_refuses_it(world, monkeypatch):
+def test_a_version_missed_between_two_delivered_ones_is_healed(world, monkeypatch):
+    """Process B wrote while Redis was away, then A wrote: A's pages must still get B's change."""
+
     async def scenario():
         communicator, _ = await open_socket(world.board.pk, world.editor)
-        hub = live.hub()
-
-        async def refuse(group, message):
-            raise ConnectionError("the layer is away")
-
-        monkeypatch.setattr(hub.layer, "group_send", refuse)
-        version = world.board.version + 1000
-        message = {"type": "board.fragments", "board": world.board.pk, "version": version, "html": "<p>here</p>"}
-        await live._send(hub.layer, world.board.pk, {**message, "origin": ""})
-        assert "<p>here</p>" in await communicator.receive_from(timeout=5)
-        assert hub.own[world.board.pk] == set()  # no copy is due back
-        monkeypatch.undo()
+        real = broadcast.publish
+        monkeypatch.setattr(broadcast, "publish", lambda group, message: None)
+        await call(services.card_create, pipeline=world.todo, title="Lost on the way", actor=world.owner)
+        monkeypatch.setattr(broadcast, "publish", real)
+        await call(services.card_create, pipeline=world.doing, title="Came through", actor=world.owner)
+        seen = ""
+        for _ in range(3):
+            seen += await communicator.receive_from(timeout=2)
+            if "Lost on the way" in seen:
+                break
+        assert "Came through" in seen and "Lost on the way" in seen
         await communicator.disconnect()
 
     run(scenario)
+
+
+def test_versions_notice_a_hole_only_once_its_grace_is_over():
+    versions = healing.Versions()
+    versions.delivered(1, 5)
+    versions.delivered(1, 7)
+    now, later = time.monotonic(), time.monotonic() + healing.GRACE_SECONDS + 0.01
+    assert not versions.missed(1, 7, now)
+    assert versions.missed(1, 7, later)
+    versions.delivered(1, 6)  # it came after all
+    assert not versions.missed(1, 7, later)
+    assert not versions.missed(1, 8, now) and versions.missed(1, 8, later)
+    versions.caught_up(1, 8)
+    assert not versions.missed(1, 8, now + 10)
 
 
 def test_the_hub_sends_one_message_to_all_its_pages_before_it_starts_the_next():
@@ -335,55 +370,41 @@ def test_the_hub_sends_one_message_to_all_its_pages_before_it_starts_the_next():
             async def deliver(self, version: int, html: str) -> None:
                 sent.append((version, self.user_id))
 
-        hub = live.Hub()
-        hub.boards[4244] = {Page(i) for i in range(35)}
+        local = Hub()
+        local.boards[4244] = {Page(i) for i in range(35)}
         messages = [
             {"type": "board.fragments", "board": 4244, "version": v, "html": f"<p>{v}</p>", "origin": ""}
             for v in (7, 8)
         ]
-        await asyncio.gather(
-            hub.dispatch(messages[0], own=True),  # this process's write
-            hub.dispatch(messages[1]),  # another's, arriving meanwhile
-        )
+        await asyncio.gather(local.dispatch(messages[0]), local.dispatch(messages[1]))
         assert [version for version, _ in sent] == [7] * 35 + [8] * 35
 
     run(scenario)
 
 
-def test_a_move_posted_through_the_server_reaches_an_open_page_before_its_answer_is_sent(world):
-    from channels.testing import HttpCommunicator
-
+def test_one_process_subscribes_once_per_board_however_many_sockets(world):
     async def scenario():
-        communicator, _ = await open_socket(world.board.pk, world.editor)
-        (consumer,) = live.hub().boards[world.board.pk]
-        events = []
-        original = consumer.deliver
+        local = hub()
+        added: list[str] = []
+        original = local.layer.group_add
 
-        async def deliver(version, html):
-            events.append("page sent")
-            await original(version, html)
+        async def counting_group_add(group: str, channel: str) -> None:
+            added.append(group)
+            await original(group, channel)
 
-        consumer.deliver = deliver
-        cookie = await database_sync_to_async(session_cookie)(world.owner)
-        token = "t" * 32
-        headers = [
-            (b"host", b"testserver"),
-            ORIGIN,
-            (b"cookie", cookie + f"; {settings.CSRF_COOKIE_NAME}={token}".encode()),
-            (b"x-csrftoken", token.encode()),
-            (b"hx-request", b"true"),
-            (b"content-type", b"application/x-www-form-urlencoded"),
-        ]
-        card = world.cards[0]
-        body = f"pipeline={world.doing.pk}&position=0".encode()
-        http = HttpCommunicator(application, "POST", f"/b/{world.board.pk}/c/{card.pk}/move/", body, headers)
-        response = await http.get_response(timeout=10)
-        events.append("answer")
-        assert response["status"] == 200
-        assert events == ["page sent", "answer"]
-        frame = await communicator.receive_from(timeout=5)
-        assert f'id="pipeline-{world.doing.pk}"' in frame and f'id="card-{card.pk}"' in frame
-        await communicator.disconnect()
+        local.layer.group_add = counting_group_add
+        try:
+            sockets = [(await open_socket(world.board.pk, world.editor))[0] for _ in range(5)]
+            assert added == [protocol.SESSIONS_GROUP, protocol.group_name(world.board.pk)]
+            assert len(local.boards[world.board.pk]) == 5
+            await call(services.card_create, pipeline=world.todo, title="Fan", actor=world.owner)
+            for communicator in sockets:
+                assert "Fan" in await communicator.receive_from(timeout=5)
+            for communicator in sockets:
+                await communicator.disconnect()
+            assert world.board.pk not in local.boards
+        finally:
+            del local.layer.group_add
 
     run(scenario)
 
@@ -393,6 +414,7 @@ class PageStub:
 
     def __init__(self, index: int) -> None:
         self.page, self.presence_key, self.user_id = f"page-{index:08d}", f"key-{index}", index
+        self.session = f"session-{index}"
         self.got: list[str] = []
 
     async def deliver(self, version: int, html: str) -> None:
@@ -413,12 +435,12 @@ def test_pages_opening_together_on_a_layer_whose_channels_take_a_moment_all_rece
             return await super().new_channel(prefix)
 
     async def scenario():
-        hub = live.Hub()
+        hub = Hub()
         hub.layer = SubscribingLayer()
         pages = [PageStub(i) for i in range(5)]
         await asyncio.gather(*(hub.join(4242, page) for page in pages))
         message = {"type": "board.fragments", "board": 4242, "version": 1, "html": "<p>all</p>", "origin": ""}
-        await hub.layer.group_send(live.group_name(4242), message)
+        await hub.layer.group_send(protocol.group_name(4242), message)
         for _ in range(100):
             if all(page.got for page in pages):
                 break
@@ -432,33 +454,3 @@ def test_pages_opening_together_on_a_layer_whose_channels_take_a_moment_all_rece
     run(scenario)
 
 
-def test_the_first_page_is_written_its_copy_before_the_hub_serves_the_next():
-    import socket
-
-    async def scenario():
-        loop = asyncio.get_running_loop()
-        ends = socket.socketpair()
-        order: list[str] = []
-
-        class WritingPage(PageStub):
-            """Writes as daphne's transports do: when the loop next finds the socket writable."""
-
-            async def deliver(self, version: int, html: str) -> None:
-                order.append("served")
-                if len(order) == 1:
-
-                    def write() -> None:
-                        loop.remove_writer(ends[0].fileno())
-                        order.append("written")
-
-                    loop.add_writer(ends[0].fileno(), write)
-
-        hub = live.Hub()
-        hub.boards[4243] = {WritingPage(i) for i in range(3)}
-        message = {"type": "board.fragments", "board": 4243, "version": 1, "html": "<p>x</p>", "origin": ""}
-        await hub.dispatch(message)
-        assert order[:3] == ["served", "written", "served"]
-        for end in ends:
-            end.close()
-
-    run(scenario)

@@ -86,7 +86,7 @@ def test_redis_outage_loses_no_write_and_the_page_heals(world):
                 status, body = servers.post(writer, path, {"title": "During outage"}, cookie=cookie_owner)
                 assert status == 200 and "During outage" in body
                 assert Card.objects.filter(board=world.board, title="During outage").exists()
-                # The writer's process sends its own pages the change without the layer.
+                # The writer's process notices the version its pages missed and sends them the board.
                 assert f'id="pipeline-{world.todo.pk}"' in receive_until(near, "During outage", timeout=5)
                 redis.start()
                 # The other process missed the broadcast; once the layer is back it resyncs its page.
@@ -106,5 +106,24 @@ def test_a_change_from_manage_py_shell_reaches_open_pages_on_the_default_layer(w
         subprocess.run(
             [sys.executable, "manage.py", "shell", "-c", script], cwd=servers.ROOT, env=servers.server_env(), check=True
         )
-        healed = receive_until(page, "From the shell", timeout=5)
+        # Within a second of the write (the shell's own start-up is not counted).
+        healed = receive_until(page, "From the shell", timeout=1.0)
         assert f'id="card-{card.pk}"' in healed
+
+
+def test_a_message_over_the_servers_limit_drops_the_socket_and_a_small_one_closes_it_with_4400(world):
+    """daphne refuses messages over 1 MiB itself (1009, sent while the sender may still be writing)."""
+    from websockets.exceptions import ConnectionClosed
+
+    cookie = servers.session_cookie(world.editor)
+    with servers.daphne() as base_url:
+        for size, codes in ((2**21, (1009, None)), (10, (4400,))):
+            with open_page(base_url, world.board.pk, cookie) as page:
+                page.send("x" * size)
+                with pytest.raises(ConnectionClosed) as closed:
+                    while True:
+                        page.recv(timeout=5)
+                received = closed.value.rcvd
+                assert (received.code if received else None) in codes
+        with open_page(base_url, world.board.pk, cookie):  # and the server serves on
+            pass

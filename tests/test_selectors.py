@@ -1,29 +1,23 @@
-"""Reads in board/selectors.py: who sees what, search, and a board page whose cost does not grow."""
+"""Reads in board.selectors: who sees what, search, and a board page whose cost does not grow."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.http import Http404
-from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from board import card_cache, live, selectors, services
-from board.models import Board, Card, Membership, Role
+from board import events, selectors, services
+from board.live import fragments
+from board.models import Activity, Board, Card, EditClaim, Membership, Presence, Role
+from board.services import ranks
 from tests.conftest import make_user
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are created in nearly every test: skip the deliberately slow default hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-# --- board_access and boards_for_user --------------------------------------------------------
+# --- board_access, role_of and boards_for_user -----------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -74,6 +68,20 @@ def test_board_access_follows_a_role_change(world):
     membership = Membership.objects.select_related("board").get(board=world.board, user=world.viewer)
     services.member_set_role(membership=membership, role=Role.EDITOR, actor=world.owner)
     assert selectors.board_access(board_id=world.board.pk, user=world.viewer).can_edit
+
+
+@pytest.mark.parametrize(
+    ("who", "role"),
+    [("owner", Role.OWNER), ("editor", Role.EDITOR), ("viewer", Role.VIEWER), ("stranger", None)],
+)
+def test_role_of_names_each_users_role_or_none(world, who, role):
+    assert selectors.role_of(board_id=world.board.pk, user=getattr(world, who)) == role
+
+
+def test_role_of_an_anonymous_visitor_or_a_missing_board_is_none(world):
+    assert selectors.role_of(board_id=world.board.pk, user=AnonymousUser()) is None
+    missing = Board.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    assert selectors.role_of(board_id=missing, user=world.owner) is None
 
 
 def test_boards_for_user_lists_owned_boards_then_shared_ones_with_roles(world):
@@ -155,17 +163,17 @@ def board_with_cards(owner, member, n_cards: int) -> Board:
     cards = []
     for i in range(n_cards):
         pipeline = pipes[i % len(pipes)]
+        filled[pipeline.pk] += 1
         cards.append(
             Card(
                 board=board,
                 pipeline=pipeline,
                 title=f"Card {i}",
                 description="Notes" if i % 2 else "",
-                position=filled[pipeline.pk],
+                position=filled[pipeline.pk] * ranks.STEP,
                 updated_by=owner if i % 3 else None,
             )
         )
-        filled[pipeline.pk] += 1
     Card.objects.bulk_create(cards)
     return Board.objects.get(pk=board.pk)
 
@@ -200,81 +208,284 @@ def test_board_page_costs_the_same_queries_for_1_and_500_cards(
 
 def test_strip_render_costs_the_same_queries_for_1_and_500_cards(small_and_big, django_assert_max_num_queries):
     _, small, big = small_and_big
-    small_count, small_html = count_queries(lambda: live.render_fragments(small, strip=True, header=True))
+    small_count, (_, small_html) = count_queries(lambda: fragments.render_resync(small.pk))
     with django_assert_max_num_queries(small_count):
-        big_count, big_html = count_queries(lambda: live.render_fragments(big, strip=True, header=True))
+        big_count, (big_version, big_html) = count_queries(lambda: fragments.render_resync(big.pk))
     assert big_count == small_count
+    assert big_version == big.version
     assert big_html.count('class="card"') == 500
     assert small_html.count('class="card"') == 1
     assert 'id="pipelines"' in big_html and 'id="board-head"' in big_html
 
 
-# --- cards of rendered pipelines -------------------------------------------------------------
+def test_a_move_renders_its_two_pipelines_in_the_same_queries_for_1_and_500_cards(
+    small_and_big, django_assert_max_num_queries, published, django_capture_on_commit_callbacks
+):
+    owner, small, big = small_and_big
+
+    def move(board: Board):
+        first, second = list(board.pipelines.all())[:2]
+        card = Card.objects.filter(pipeline=first).select_related("board").first()
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.card_move(card=card, pipeline=second, after=None, actor=owner)
+
+    small_count, _ = count_queries(lambda: move(small))
+    with django_assert_max_num_queries(small_count):
+        big_count, _ = count_queries(lambda: move(big))
+    assert big_count == small_count
+    assert published[-1][1]["html"].count('class="card"') == 200  # the two pipelines, 100 cards each
 
 
-def test_pipelines_load_whole_rows_only_for_cards_whose_fragment_is_not_rendered(world):
-    card_cache._rendered.clear()  # the fixture's writes rendered the pipeline already
-    now = timezone.now()
-    cold = selectors.pipelines_by_id(board=world.board, ids=[world.todo.pk], now=now)
-    assert all(isinstance(card, Card) for card in cold[0].card_list)
-    first = live.render_fragments(world.board, pipelines=[world.todo.pk])
-    services.card_update(card=world.cards[1], title="Renamed", description="", actor=world.owner)
-    world.board.refresh_from_db()
-    warm = selectors.pipelines_by_id(board=world.board, ids=[world.todo.pk], now=timezone.now())
-    whole = [card.pk for card in warm[0].card_list if isinstance(card, Card)]
-    assert whole == [world.cards[1].pk]
-    assert [card.pk for card in warm[0].card_list] == [card.pk for card in world.cards]
-    second = live.render_fragments(world.board, pipelines=[world.todo.pk])
-    assert "Renamed" in second and "Renamed" not in first
+def test_the_board_page_is_gone_for_a_stranger(small_and_big, as_user):
+    _, small, _ = small_and_big
+    assert as_user(make_user("nosy")).get(f"/b/{small.pk}/").status_code == 404
 
 
-def test_a_card_whose_fragment_was_dropped_after_loading_still_renders_whole(world):
-    rendered = live.render_fragments(world.board, pipelines=[world.todo.pk])
-    now = timezone.now()
-    (pipeline,) = selectors.pipelines_by_id(board=world.board, ids=[world.todo.pk], now=now)
-    assert not any(isinstance(card, Card) for card in pipeline.card_list)
-    card_cache._rendered.clear()
-    html = render_to_string(
-        "board/board.html#pipeline", {"board": world.board, "pipeline": pipeline, "now": now, "can_edit": True}
+# --- pipelines and their cards -----------------------------------------------------------------
+
+
+def test_board_pipelines_numbers_them_from_1_with_their_cards_in_order(world, django_assert_num_queries):
+    services.card_move(card=world.cards[2], pipeline=world.todo, after=None)  # now first
+    services.card_move(card=world.cards[0], pipeline=world.doing, after=None)
+    with django_assert_num_queries(2):  # the pipelines, then all their cards
+        pipelines = selectors.board_pipelines(board=world.board)
+    assert [(p.pk, p.number) for p in pipelines] == [(world.todo.pk, 1), (world.doing.pk, 2)]
+    assert [row["id"] for row in pipelines[0].card_list] == [world.cards[2].pk, world.cards[1].pk]
+    assert [row["id"] for row in pipelines[1].card_list] == [world.cards[0].pk]
+
+
+def test_board_pipelines_of_an_empty_board_is_empty(db):
+    board = services.board_create(owner=make_user("ann"), name="Empty")
+    assert selectors.board_pipelines(board=board) == []
+
+
+def test_card_rows_say_what_each_card_fragment_shows(world):
+    plain, described, busy = world.cards
+    services.card_update(card=described, title="Described", description="Some words", actor=world.editor)
+    services.comment_create(card=busy, author=world.viewer, body="One")
+    services.comment_create(card=busy, author=world.owner, body="Two")
+    services.claim_take(card=busy, user=world.editor, page="page-eddie-1")
+    (todo, _) = selectors.board_pipelines(board=world.board)
+    rows = {row["id"]: row for row in todo.card_list}
+    assert rows[plain.pk]["editor"] == "olive"  # the fixture's owner made it
+    assert (rows[plain.pk]["has_description"], rows[plain.pk]["n_comments"], rows[plain.pk]["claim_user"]) == (
+        False,
+        0,
+        None,
     )
-    for card in world.cards:
-        assert card.title in html and card.title in rendered
+    assert (rows[described.pk]["title"], rows[described.pk]["has_description"]) == ("Described", True)
+    assert rows[described.pk]["editor"] == "eddie"
+    assert (rows[busy.pk]["n_comments"], rows[busy.pk]["claim_user"]) == (2, "eddie")
+    assert rows[busy.pk]["claim_expires_at"] > timezone.now()
+    assert rows[busy.pk]["rev"] == Board.objects.get(pk=world.board.pk).version
+    assert all(timezone.is_aware(row["updated_at"]) for row in rows.values())
+    assert {row["board_id"] for row in rows.values()} == {world.board.pk}
 
 
-def test_pipelines_by_id_gives_cards_in_order_with_aware_times_and_drops_other_boards(world):
-    now = timezone.now()
+def test_pipelines_by_id_gives_cards_in_order_and_numbers_and_drops_other_boards(world):
     services.claim_take(card=world.cards[2], user=world.editor, page="page-aaaaaaaa")
-    pipelines = selectors.pipelines_by_id(board=world.board, ids=[world.other_pipeline.pk, world.todo.pk], now=now)
-    assert [p.pk for p in pipelines] == [world.todo.pk]
+    pipelines = selectors.pipelines_by_id(
+        board=world.board, ids=[world.other_pipeline.pk, world.doing.pk, world.todo.pk]
+    )
+    assert [(p.pk, p.number) for p in pipelines] == [(world.todo.pk, 1), (world.doing.pk, 2)]
     cards = pipelines[0].card_list
-    assert [card.pk for card in cards] == [card.pk for card in world.cards]
-    assert all(timezone.is_aware(card.updated_at) for card in cards)
-    claimed = {card.pk: card.claim_expires_at for card in cards}
-    assert claimed[world.cards[2].pk] > now and claimed[world.cards[0].pk] is None
+    assert [card["id"] for card in cards] == [card.pk for card in world.cards]
+    claimed = {card["id"]: card["claim_expires_at"] for card in cards}
+    assert claimed[world.cards[2].pk] > timezone.now() and claimed[world.cards[0].pk] is None
+    assert selectors.pipelines_by_id(board=world.board, ids=[]) == []
+
+
+def test_cards_by_id_drops_other_boards_cards(world, django_assert_num_queries):
+    rows = selectors.cards_by_id(board=world.board, ids=[world.cards[1].pk, world.other_card.pk])
+    assert [row["id"] for row in rows] == [world.cards[1].pk]
+    with django_assert_num_queries(0):
+        assert selectors.cards_by_id(board=world.board, ids=[]) == []
+
+
+def test_pipeline_of_board_finds_this_boards_pipeline_and_refuses_other_boards(world):
+    pipeline = selectors.pipeline_of_board(board=world.board, pipeline_id=world.todo.pk)
+    assert (pipeline.pk, pipeline.board) == (world.todo.pk, world.board)
+    with pytest.raises(Http404):
+        selectors.pipeline_of_board(board=world.board, pipeline_id=world.other_pipeline.pk)
+
+
+def test_board_pipelines_names_lists_them_in_order(world):
+    services.pipeline_move(pipeline=world.doing, after=None)
+    assert [p.name for p in selectors.board_pipelines_names(board=world.board)] == ["Doing", "To do"]
+
+
+# --- cards and places by number ----------------------------------------------------------------
+
+
+def test_card_of_board_loads_the_card_in_one_query_and_refuses_other_boards(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        card = selectors.card_of_board(board=world.board, card_id=world.cards[1].pk)
+        assert (card.pk, card.pipeline.pk, card.board) == (world.cards[1].pk, world.todo.pk, world.board)
+    with pytest.raises(Http404):
+        selectors.card_of_board(board=world.board, card_id=world.other_card.pk)
+    with pytest.raises(Http404):
+        selectors.card_of_board(board=world.board, card_id=world.other_card.pk + 1000)
+
+
+def test_card_number_counts_its_place_from_1_in_board_order(world):
+    a, b, c = world.cards
+    services.card_move(card=c, pipeline=world.todo, after=None)  # c, a, b
+    numbers = {card.pk: selectors.card_number(card=Card.objects.get(pk=card.pk)) for card in world.cards}
+    assert numbers == {c.pk: 1, a.pk: 2, b.pk: 3}
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("moving", "number", "after"),
     [
-        (None, None),
-        ("2026-11-21 16:30:00.5", datetime(2026, 11, 21, 16, 30, 0, 500000, tzinfo=UTC)),
-        (datetime(2026, 11, 21, 16, 30), datetime(2026, 11, 21, 16, 30, tzinfo=UTC)),
-        (
-            datetime(2026, 11, 21, 17, 30, tzinfo=timezone.get_fixed_timezone(60)),
-            datetime(2026, 11, 21, 16, 30, tzinfo=UTC),
-        ),
+        (0, 1, None),  # first: after nothing
+        (0, 2, 1),  # the other cards are 1, 2: place 2 is after card 1
+        (0, 3, 2),
+        (0, 99, 2),  # past the end: after the last
+        (2, 1, None),
+        (2, 2, 0),
+        (1, 3, 2),
     ],
 )
-def test_aware_reads_a_raw_datetime_as_the_orm_would(value, expected):
-    found = selectors.aware(value)
-    assert found == expected and (found is None or timezone.is_aware(found))
+def test_card_before_number_names_the_card_a_place_goes_after(world, moving, number, after):
+    card = world.cards[moving]
+    found = selectors.card_before_number(pipeline=world.todo, number=number, moving=card)
+    assert found == (None if after is None else world.cards[after].pk)
+    services.card_move(card=card, pipeline=world.todo, after=found)
+    assert selectors.card_number(card=Card.objects.get(pk=card.pk)) == min(number, 3)
 
 
-def test_card_place_of_board_loads_where_the_card_is_and_refuses_other_boards(world, django_assert_num_queries):
-    with django_assert_num_queries(1):
-        card = selectors.card_place_of_board(board=world.board, card_id=world.cards[1].pk)
-        assert (card.pk, card.pipeline_id, card.board) == (world.cards[1].pk, world.todo.pk, world.board)
+def test_card_before_number_in_an_empty_pipeline_is_none(world):
+    done = services.pipeline_create(board=world.board, name="Done")
+    assert selectors.card_before_number(pipeline=done, number=5, moving=world.cards[0]) is None
+
+
+@pytest.mark.parametrize(("number", "expected"), [(1, [2, 0, 1]), (2, [0, 2, 1]), (3, [0, 1, 2]), (50, [0, 1, 2])])
+def test_pipeline_before_number_names_the_pipeline_a_place_goes_after(world, number, expected):
+    done = services.pipeline_create(board=world.board, name="Done")
+    pipes = [world.todo, world.doing, done]
+    after = selectors.pipeline_before_number(board=world.board, number=number, moving=done)
+    services.pipeline_move(pipeline=done, after=after)
+    assert [p.pk for p in selectors.board_pipelines_names(board=world.board)] == [pipes[i].pk for i in expected]
+    assert selectors.pipeline_number(pipeline=done) == min(number, 3)
+
+
+# --- members and who is here -------------------------------------------------------------------
+
+
+def test_members_lists_the_members_by_name_without_the_owner(world):
+    assert [(m.user.username, m.role) for m in selectors.members(board=world.board)] == [
+        ("eddie", Role.EDITOR),
+        ("vera", Role.VIEWER),
+    ]
+    assert selectors.members(board=world.other_board) == []
+
+
+def test_membership_of_board_refuses_a_user_who_is_not_a_member(world):
+    membership = selectors.membership_of_board(board=world.board, user_id=world.viewer.pk)
+    assert (membership.user, membership.board) == (world.viewer, world.board)
+    for user in (world.owner, world.stranger):
+        with pytest.raises(Http404):
+            selectors.membership_of_board(board=world.board, user_id=user.pk)
+
+
+def test_online_users_counts_each_person_once_and_forgets_pages_gone_quiet(world):
+    services.presence_join(board_id=world.board.pk, user=world.editor, page="page-eddie-1")
+    services.presence_join(board_id=world.board.pk, user=world.editor, page="page-eddie-2")
+    services.presence_join(board_id=world.board.pk, user=world.viewer, page="page-vera-1")
+    services.presence_join(board_id=world.other_board.pk, user=world.stranger, page="page-stan-1")
+    Presence.objects.filter(page="page-vera-1").update(seen_at=timezone.now() - timedelta(minutes=10))
+    assert selectors.online_users(board_id=world.board.pk) == [world.editor]
+
+
+def test_presence_join_and_leave_report_whether_the_people_online_changed(world):
+    board_id = world.board.pk
+    assert services.presence_join(board_id=board_id, user=world.editor, page="page-eddie-1") is True
+    assert services.presence_join(board_id=board_id, user=world.editor, page="page-eddie-2") is False
+    assert services.presence_leave(board_id=board_id, user_id=world.editor.pk, page="page-eddie-1") is False
+    assert services.presence_leave(board_id=board_id, user_id=world.editor.pk, page="page-eddie-2") is True
+    assert selectors.online_users(board_id=board_id) == []
+
+
+def test_presence_heartbeat_keeps_pages_and_their_claims_fresh(world):
+    services.presence_join(board_id=world.board.pk, user=world.editor, page="page-eddie-1")
+    services.claim_take(card=world.cards[0], user=world.editor, page="page-eddie-1")
+    long_ago = timezone.now() - timedelta(hours=1)
+    Presence.objects.update(seen_at=long_ago)
+    EditClaim.objects.update(expires_at=long_ago)
+    assert selectors.online_users(board_id=world.board.pk) == []
+    services.presence_heartbeat(pages=["page-eddie-1"])
+    assert selectors.online_users(board_id=world.board.pk) == [world.editor]
+    assert services.active_claim(card=world.cards[0]).user == world.editor
+
+
+# --- comments and the activity list -------------------------------------------------------------
+
+
+def test_card_comments_are_in_order_and_comment_of_board_refuses_other_boards(world):
+    first = services.comment_create(card=world.cards[0], author=world.viewer, body="First")
+    second = services.comment_create(card=world.cards[0], author=world.owner, body="Second")
+    foreign = services.comment_create(card=world.other_card, author=world.stranger, body="Elsewhere")
+    assert [c.pk for c in selectors.card_comments(card=world.cards[0])] == [first.pk, second.pk]
+    found = selectors.comment_of_board(board=world.board, comment_id=second.pk)
+    assert (found.pk, found.card.board) == (second.pk, world.board)
     with pytest.raises(Http404):
-        selectors.card_place_of_board(board=world.board, card_id=world.other_card.pk)
-    with pytest.raises(Http404):
-        selectors.pipeline_of_board(board=world.board, pipeline_id=world.other_pipeline.pk)
+        selectors.comment_of_board(board=world.board, comment_id=foreign.pk)
+    assert [c.pk for c in selectors.comments_by_id(board=world.board, ids=[foreign.pk, first.pk])] == [first.pk]
+
+
+def test_activity_page_lists_newest_first_without_claims_or_comment_edits(world):
+    card = world.cards[0]
+    services.claim_take(card=card, user=world.editor, page="page-eddie-1")
+    services.claim_release(card=card, user=world.editor)
+    comment = services.comment_create(card=card, author=world.viewer, body="Hm")
+    services.comment_update(comment=comment, actor=world.viewer, body="Hmm")
+    services.card_update(card=card, title="Renamed", description="", actor=world.owner)
+    items, more = selectors.activity_page(board=world.board)
+    kinds = [item.kind for item in items]
+    assert kinds[:2] == [events.CARD_UPDATED, events.COMMENT_CREATED]
+    assert not set(kinds) & set(events.UNLISTED)
+    assert more is False
+    assert [item.pk for item in items] == sorted((item.pk for item in items), reverse=True)
+
+
+def test_activity_page_pages_through_the_history_twenty_at_a_time(world):
+    for i in range(25):
+        services.pipeline_rename(pipeline=world.todo, name=f"Name {i}")
+    listed = Activity.objects.filter(board=world.board).exclude(kind__in=events.UNLISTED).count()
+    first, more = selectors.activity_page(board=world.board, page=1)
+    second, more_after = selectors.activity_page(board=world.board, page=2)
+    assert (len(first), more) == (selectors.ACTIVITY_PAGE, True)
+    assert len(first) + len(second) <= listed
+    assert first[0].data["new"] == "Name 24"
+    assert not {a.pk for a in first} & {a.pk for a in second}
+    assert min(a.pk for a in first) > max(a.pk for a in second)
+    everything = []
+    page = 1
+    while True:
+        items, more = selectors.activity_page(board=world.board, page=page)
+        everything += items
+        if not more:
+            break
+        page += 1
+    assert len(everything) == listed
+    assert selectors.activity_page(board=world.board, page=0)[0] == first  # pages start at 1
+
+
+def test_activity_page_of_a_card_lists_only_that_cards_events_of_this_board(world):
+    card = world.cards[1]
+    services.card_update(card=card, title="Once", description="", actor=world.owner)
+    services.card_update(card=world.cards[0], title="Other card", description="", actor=world.owner)
+    services.comment_create(card=card, author=world.viewer, body="Twice")
+    items, _ = selectors.activity_page(board=world.board, card=card)
+    assert [item.kind for item in items] == [events.COMMENT_CREATED, events.CARD_UPDATED, events.CARD_CREATED]
+    assert {item.card_id for item in items} == {card.pk}
+    assert selectors.activity_page(board=world.other_board, card=card) == ([], False)
+
+
+def test_activity_page_keeps_the_line_of_a_deleted_card(world):
+    card = world.cards[0]
+    services.card_update(card=card, title="Doomed", description="", actor=world.owner)
+    services.card_delete(card=card, actor=world.owner)
+    items, _ = selectors.activity_page(board=world.board)
+    assert [str(events.describe(item)) for item in items[:2]] == ["deleted “Doomed”", "renamed “Card 0” to “Doomed”"]
+    assert items[1].card_id is None  # the card went; its line stays

@@ -1,19 +1,19 @@
-"""Every write in board/services.py: validation, ordering contracts, version bumps, broadcasts."""
+"""Every write in board.services: validation, ordering contracts, version bumps, broadcasts.
+
+How moves place cards among stale neighbours, and the property test over random edits, are
+in test_ranks.py; the events each write records are in test_events.py.
+"""
 
 from __future__ import annotations
 
-import random
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
-from board import card_cache, live, services
-from board.models import Board, Card, Membership, Pipeline, Role
-from tests.conftest import make_user, positions
+from board import events, services
+from board.live import origin
+from board.models import Activity, Board, Card, Comment, EditClaim, Membership, Pipeline, Role
+from tests.conftest import make_user
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -38,20 +38,23 @@ def snapshot() -> dict[str, list[tuple]]:
         "pipelines": list(Pipeline.objects.order_by("id").values_list("id", "board_id", "name", "position")),
         "cards": list(
             Card.objects.order_by("id").values_list(
-                "id", "board_id", "pipeline_id", "title", "description", "position", "version", "updated_by_id"
+                "id", "board_id", "pipeline_id", "title", "description", "position", "version", "rev", "updated_by_id"
             )
         ),
         "members": list(Membership.objects.order_by("id").values_list("id", "board_id", "user_id", "role")),
+        "comments": list(Comment.objects.order_by("id").values_list("id", "card_id", "author_id", "body")),
+        "claims": list(EditClaim.objects.order_by("id").values_list("id", "card_id", "user_id", "page")),
+        "activities": list(Activity.objects.order_by("id").values_list("id", "board_id", "kind", "version")),
     }
 
 
-def assert_contiguous(board: Board) -> None:
-    """Pipelines and the cards of each pipeline are numbered 0..n-1, each card on its own board."""
+def assert_consistent(board: Board) -> None:
+    """Each pipeline's cards (and the board's pipelines) have distinct ranks; each card is on its board."""
     pipes = list(Pipeline.objects.filter(board=board).values_list("id", "position"))
-    assert sorted(position for _, position in pipes) == list(range(len(pipes)))
+    assert len({position for _, position in pipes}) == len(pipes)
     for pipeline_id, _ in pipes:
-        numbers = sorted(Card.objects.filter(pipeline_id=pipeline_id).values_list("position", flat=True))
-        assert numbers == list(range(len(numbers)))
+        ranks = list(Card.objects.filter(pipeline_id=pipeline_id).values_list("position", flat=True))
+        assert len(set(ranks)) == len(ranks), f"two cards share a rank in pipeline {pipeline_id}: {sorted(ranks)}"
     assert not Card.objects.filter(board=board).exclude(pipeline__board=board).exists()
     assert not Card.objects.filter(pipeline__board=board).exclude(board=board).exists()
 
@@ -60,12 +63,6 @@ def assert_contiguous(board: Board) -> None:
 def doing_cards(world) -> list[Card]:
     """Two cards in the `doing` pipeline of the world's board."""
     return [services.card_create(pipeline=world.doing, title=f"Doing {i}", actor=world.owner) for i in range(2)]
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are created in nearly every test: skip the deliberately slow default hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 BAD_NAMES = {"empty": "", "whitespace": "  \n\t ", "too long": "x" * 201}
@@ -186,6 +183,22 @@ def test_member_remove_removes_only_that_member(world):
     assert list(Membership.objects.filter(board=world.board).values_list("user__username", flat=True)) == ["eddie"]
 
 
+def test_member_remove_ends_that_members_edit_claims_only(world):
+    services.claim_take(card=world.cards[0], user=world.editor, page="page-eddie-1")
+    services.claim_take(card=world.cards[1], user=world.viewer, page="page-vera-1")
+    services.member_remove(membership=Membership.objects.get(board=world.board, user=world.editor))
+    assert list(EditClaim.objects.values_list("card_id", "user_id")) == [(world.cards[1].pk, world.viewer.pk)]
+
+
+def test_member_remove_of_a_member_removed_meanwhile_is_refused(world):
+    stale = Membership.objects.select_related("board", "user").get(board=world.board, user=world.editor)
+    services.member_remove(membership=Membership.objects.select_related("board").get(pk=stale.pk))
+    before = snapshot()
+    with pytest.raises(ValidationError):
+        services.member_remove(membership=stale, actor=world.owner)
+    assert snapshot() == before  # no second "removed eddie" line, no second version
+
+
 # --- pipelines -------------------------------------------------------------------------------
 
 
@@ -193,7 +206,13 @@ def test_pipeline_create_adds_at_the_end(world):
     pipeline = services.pipeline_create(board=world.board, name=" Done ", actor=world.owner)
     assert pipeline.name == "Done"
     assert pipeline_ids(world.board) == [world.todo.pk, world.doing.pk, pipeline.pk]
-    assert Pipeline.objects.get(pk=pipeline.pk).position == 2
+    assert_consistent(world.board)
+
+
+def test_pipeline_create_after_a_pipeline_moved_first_still_adds_at_the_end(world):
+    services.pipeline_move(pipeline=world.doing, after=None, before=world.todo.pk)
+    pipeline = services.pipeline_create(board=world.board, name="Done")
+    assert pipeline_ids(world.board) == [world.doing.pk, world.todo.pk, pipeline.pk]
 
 
 @pytest.mark.parametrize("name", BAD_NAMES.values(), ids=BAD_NAMES.keys())
@@ -218,15 +237,33 @@ def test_pipeline_rename_refuses_a_bad_name_and_changes_nothing(world, name):
     assert snapshot() == before
 
 
-def test_pipeline_delete_removes_its_cards_and_closes_the_gap(world):
+def test_pipeline_rename_of_a_pipeline_deleted_meanwhile_is_refused(world):
+    stale = Pipeline.objects.select_related("board").get(pk=world.doing.pk)
+    services.pipeline_delete(pipeline=world.doing)
+    before = snapshot()
+    with pytest.raises(ValidationError):
+        services.pipeline_rename(pipeline=stale, name="Ghost")
+    assert snapshot() == before
+
+
+def test_pipeline_delete_removes_its_cards_and_keeps_the_others_in_order(world):
     done = services.pipeline_create(board=world.board, name="Done", actor=world.owner)
+    untouched = list(Pipeline.objects.exclude(pk=world.todo.pk).order_by("id").values_list("id", "position"))
     services.pipeline_delete(pipeline=world.todo, actor=world.owner)
-    assert list(Pipeline.objects.filter(board=world.board).values_list("id", "position")) == [
-        (world.doing.pk, 0),
-        (done.pk, 1),
-    ]
+    assert pipeline_ids(world.board) == [world.doing.pk, done.pk]
+    # Nothing is renumbered: the other pipelines' rows are as they were.
+    assert list(Pipeline.objects.order_by("id").values_list("id", "position")) == untouched
     assert not Card.objects.filter(pk__in=[c.pk for c in world.cards]).exists()
     assert Card.objects.filter(pk=world.other_card.pk).exists()
+
+
+def test_pipeline_delete_of_a_pipeline_deleted_meanwhile_is_refused(world):
+    stale = Pipeline.objects.select_related("board").get(pk=world.doing.pk)
+    services.pipeline_delete(pipeline=world.doing)
+    before = snapshot()
+    with pytest.raises(ValidationError):
+        services.pipeline_delete(pipeline=stale)
+    assert snapshot() == before
 
 
 @pytest.fixture
@@ -235,82 +272,76 @@ def four_pipelines(world) -> list[Pipeline]:
     return [world.todo, world.doing, *extra]
 
 
+def neighbours(order: list[int], moved: int) -> tuple[int | None, int | None]:
+    """The `after` and `before` a page posts for `moved` once it shows `order`."""
+    index = order.index(moved)
+    return (order[index - 1] if index else None), (order[index + 1] if index + 1 < len(order) else None)
+
+
 @pytest.mark.parametrize(
-    ("index", "position", "expected"),
+    ("index", "expected"),
     [
-        (0, 2, [1, 2, 0, 3]),
-        (3, 0, [3, 0, 1, 2]),
-        (1, 1, [0, 1, 2, 3]),
-        (0, 99, [1, 2, 3, 0]),  # clamped to the end
-        (2, -5, [2, 0, 1, 3]),  # clamped to the start
+        (0, [1, 2, 0, 3]),
+        (3, [3, 0, 1, 2]),  # to the top
+        (1, [0, 1, 2, 3]),  # dropped where it was
+        (0, [1, 2, 3, 0]),  # to the end
+        (2, [2, 0, 1, 3]),
     ],
 )
-def test_pipeline_move_puts_it_at_the_clamped_position(world, four_pipelines, index, position, expected):
-    services.pipeline_move(pipeline=four_pipelines[index], position=position, actor=world.owner)
-    assert pipeline_ids(world.board) == [four_pipelines[i].pk for i in expected]
-    assert_contiguous(world.board)
+def test_pipeline_move_puts_it_between_the_neighbours_the_page_saw(world, four_pipelines, index, expected):
+    order = [four_pipelines[i].pk for i in expected]
+    after, before = neighbours(order, four_pipelines[index].pk)
+    moved = services.pipeline_move(pipeline=four_pipelines[index], after=after, before=before, actor=world.owner)
+    assert pipeline_ids(world.board) == order
+    assert moved.position == Pipeline.objects.get(pk=moved.pk).position
+    assert_consistent(world.board)
 
 
-def test_pipeline_move_from_a_stale_copy_keeps_positions_unique(world, four_pipelines):
-    stale = Pipeline.objects.get(pk=four_pipelines[3].pk)  # loaded at position 3
-    services.pipeline_move(pipeline=four_pipelines[3], position=0, actor=world.owner)
-    services.pipeline_move(pipeline=stale, position=3, actor=world.owner)
-    assert pipeline_ids(world.board) == [p.pk for p in four_pipelines]
-    assert_contiguous(world.board)
+def test_pipeline_move_with_only_after_or_only_before_is_understood(world, four_pipelines):
+    todo, doing, review, done = four_pipelines
+    services.pipeline_move(pipeline=todo, after=review.pk)  # no `before`: right after review
+    assert pipeline_ids(world.board) == [doing.pk, review.pk, todo.pk, done.pk]
+    services.pipeline_move(pipeline=done, before=doing.pk)  # no `after`: the top
+    assert pipeline_ids(world.board) == [done.pk, doing.pk, review.pk, todo.pk]
+
+
+def test_pipeline_move_from_a_stale_copy_moves_the_pipeline_as_it_is_now(world, four_pipelines):
+    stale = Pipeline.objects.select_related("board").get(pk=four_pipelines[3].pk)  # loaded last
+    services.pipeline_move(pipeline=four_pipelines[3], after=None)
+    services.pipeline_move(pipeline=stale, after=four_pipelines[1].pk, before=four_pipelines[2].pk)
+    todo, doing, review, done = (p.pk for p in four_pipelines)
+    assert pipeline_ids(world.board) == [todo, doing, done, review]
+    assert_consistent(world.board)
+
+
+def test_pipeline_move_after_a_pipeline_deleted_meanwhile_goes_before_the_other_neighbour(world, four_pipelines):
+    todo, doing, review, done = four_pipelines
+    services.pipeline_delete(pipeline=doing)
+    services.pipeline_move(pipeline=done, after=doing.pk, before=review.pk)  # the page still showed `doing`
+    assert pipeline_ids(world.board) == [todo.pk, done.pk, review.pk]
+
+
+def test_pipeline_move_keeps_pipelines_added_meanwhile_where_they_are(world, four_pipelines):
+    todo, doing, review, done = four_pipelines
+    added = services.pipeline_create(board=world.board, name="Added meanwhile")  # the page does not show it
+    services.pipeline_move(pipeline=todo, after=done.pk, before=None)
+    assert pipeline_ids(world.board) == [doing.pk, review.pk, done.pk, todo.pk, added.pk]
+
+
+def test_pipeline_move_next_to_another_boards_pipeline_changes_nothing_there(world, four_pipelines):
+    todo, doing, review, done = four_pipelines
+    foreign = list(Pipeline.objects.filter(board=world.other_board).values_list("id", "position"))
+    services.pipeline_move(pipeline=todo, after=world.other_pipeline.pk, before=done.pk)
+    assert pipeline_ids(world.board) == [doing.pk, review.pk, todo.pk, done.pk]
+    assert list(Pipeline.objects.filter(board=world.other_board).values_list("id", "position")) == foreign
 
 
 def test_pipeline_move_of_a_pipeline_deleted_meanwhile_is_refused(world):
-    stale = Pipeline.objects.get(pk=world.doing.pk)
+    stale = Pipeline.objects.select_related("board").get(pk=world.doing.pk)
     services.pipeline_delete(pipeline=world.doing)
     before = snapshot()
     with pytest.raises(ValidationError):
-        services.pipeline_move(pipeline=stale, position=0)
-    assert snapshot() == before
-
-
-def test_pipelines_reorder_applies_the_new_order(world, four_pipelines):
-    order = [p.pk for p in reversed(four_pipelines)]
-    assert services.pipelines_reorder(board=world.board, pipeline_ids=order, actor=world.owner) is True
-    assert pipeline_ids(world.board) == order
-    assert_contiguous(world.board)
-
-
-def test_pipelines_reorder_with_the_current_order_reports_no_change(world, four_pipelines):
-    before = [p.pk for p in four_pipelines]
-    assert services.pipelines_reorder(board=world.board, pipeline_ids=before, actor=world.owner) is False
-    assert pipeline_ids(world.board) == before
-
-
-def test_pipelines_reorder_ignores_pipelines_deleted_meanwhile(world, four_pipelines):
-    todo, doing, review, done = four_pipelines
-    services.pipeline_delete(pipeline=review)
-    services.pipelines_reorder(board=world.board, pipeline_ids=[done.pk, review.pk, todo.pk, doing.pk])
-    assert pipeline_ids(world.board) == [done.pk, todo.pk, doing.pk]
-    assert_contiguous(world.board)
-
-
-def test_pipelines_reorder_keeps_pipelines_added_meanwhile_after_their_predecessor(world, four_pipelines):
-    todo, doing, review, done = four_pipelines
-    added = services.pipeline_create(board=world.board, name="Added meanwhile")  # not in the posted order
-    services.pipelines_reorder(board=world.board, pipeline_ids=[done.pk, todo.pk, doing.pk, review.pk])
-    # `added` came after `done` in the current order, so it follows `done` in the new one.
-    assert pipeline_ids(world.board) == [done.pk, added.pk, todo.pk, doing.pk, review.pk]
-    assert_contiguous(world.board)
-
-
-def test_pipelines_reorder_refuses_a_pipeline_of_another_board_and_changes_nothing(world, four_pipelines):
-    before = snapshot()
-    order = [world.other_pipeline.pk, *(p.pk for p in reversed(four_pipelines))]
-    with pytest.raises(ValidationError):
-        services.pipelines_reorder(board=world.board, pipeline_ids=order, actor=world.owner)
-    assert snapshot() == before
-
-
-def test_pipelines_reorder_refuses_a_pipeline_named_twice_and_changes_nothing(world, four_pipelines):
-    before = snapshot()
-    order = [four_pipelines[3].pk, four_pipelines[0].pk, four_pipelines[3].pk]
-    with pytest.raises(ValidationError):
-        services.pipelines_reorder(board=world.board, pipeline_ids=order, actor=world.owner)
+        services.pipeline_move(pipeline=stale, after=None)
     assert snapshot() == before
 
 
@@ -327,7 +358,19 @@ def test_card_create_adds_at_the_end_with_its_author(world):
         world.board,
     )
     assert card_ids(world.todo) == [*(c.pk for c in world.cards), card.pk]
-    assert card.position == 3
+    assert_consistent(world.board)
+
+
+def test_card_create_after_a_card_moved_to_the_end_still_adds_last(world):
+    first = world.cards[0]
+    services.card_move(card=first, pipeline=world.todo, after=world.cards[2].pk)
+    card = services.card_create(pipeline=world.todo, title="Newest")
+    assert card_ids(world.todo) == [world.cards[1].pk, world.cards[2].pk, first.pk, card.pk]
+
+
+def test_card_create_anonymously_records_no_author(world):
+    card = services.card_create(pipeline=world.todo, title="From a script")
+    assert Card.objects.get(pk=card.pk).updated_by is None
 
 
 def test_card_create_accepts_limits_exactly(world):
@@ -371,6 +414,7 @@ def test_card_update_changes_text_bumps_card_version_and_records_author(world):
     )
     assert updated.version == fresh.version
     assert (fresh.pipeline_id, fresh.position) == (card.pipeline_id, card.position)
+    assert fresh.rev == version_of(world.board)  # its fragment changed at this version
 
 
 def test_card_update_without_base_version_always_saves(world):
@@ -390,6 +434,26 @@ def test_card_update_based_on_an_old_version_is_refused_as_stale(world):
     assert snapshot() == before
     assert (refused.value.current.title, refused.value.current.version) == ("Theirs", seen + 1)
     assert isinstance(refused.value, ValidationError)
+
+
+def test_card_update_over_someone_elses_claim_needs_confirmation(world):
+    card = world.cards[0]
+    services.claim_take(card=card, user=world.editor, page="page-eddie-1")
+    before = snapshot()
+    with pytest.raises(services.ClaimHeld) as refused:
+        services.card_update(card=card, title="Mine", description="", actor=world.owner, over_claim=False)
+    assert refused.value.claim.user == world.editor
+    assert snapshot() == before
+    services.card_update(card=card, title="Mine", description="", actor=world.owner, over_claim=True)
+    assert Card.objects.get(pk=card.pk).title == "Mine"
+    assert EditClaim.objects.filter(card=card, user=world.editor).exists()  # still theirs
+
+
+def test_card_update_ends_the_savers_own_claim(world):
+    card = world.cards[0]
+    services.claim_take(card=card, user=world.editor, page="page-eddie-1")
+    services.card_update(card=card, title="Saved", description="", actor=world.editor, over_claim=False)
+    assert not EditClaim.objects.filter(card=card).exists()
 
 
 @pytest.mark.parametrize(
@@ -413,88 +477,109 @@ def test_card_update_of_a_card_deleted_meanwhile_is_refused(world):
     assert snapshot() == before
 
 
-def test_card_delete_closes_the_gap_in_its_pipeline(world):
+def test_card_delete_keeps_the_order_of_the_others_without_rewriting_them(world):
     first, middle, last = world.cards
+    others = list(Card.objects.exclude(pk=middle.pk).order_by("id").values_list("id", "pipeline_id", "position"))
     services.card_delete(card=middle, actor=world.owner)
-    assert positions(world.todo) == [(first.pk, 0), (last.pk, 1)]
+    assert card_ids(world.todo) == [first.pk, last.pk]
+    assert list(Card.objects.order_by("id").values_list("id", "pipeline_id", "position")) == others
 
 
-def test_card_delete_of_a_card_moved_meanwhile_closes_the_gap_where_it_is_now(world, doing_cards):
+def test_card_delete_of_a_card_moved_meanwhile_deletes_it_where_it_is_now(world, doing_cards):
     card = world.cards[0]  # loaded while in `todo`
-    services.card_move(card=Card.objects.get(pk=card.pk), pipeline=world.doing, position=0)
+    services.card_move(card=Card.objects.get(pk=card.pk), pipeline=world.doing, after=doing_cards[0].pk)
     services.card_delete(card=card, actor=world.owner)
-    assert positions(world.doing) == [(doing_cards[0].pk, 0), (doing_cards[1].pk, 1)]
-    assert_contiguous(world.board)
+    assert card_ids(world.doing) == [c.pk for c in doing_cards]
+    assert card_ids(world.todo) == [world.cards[1].pk, world.cards[2].pk]
+    assert_consistent(world.board)
+
+
+def test_card_delete_of_a_card_deleted_meanwhile_is_refused(world):
+    card = world.cards[0]
+    services.card_delete(card=Card.objects.get(pk=card.pk))
+    before = snapshot()
+    with pytest.raises(ValidationError, match="no longer exists"):
+        services.card_delete(card=card)
+    assert snapshot() == before
 
 
 # --- cards: card_move ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("index", "position", "expected"),
-    [(0, 2, [1, 2, 0]), (2, 0, [2, 0, 1]), (1, 1, [0, 1, 2]), (0, 50, [1, 2, 0]), (2, -3, [2, 0, 1])],
+    ("index", "expected"),
+    [(0, [1, 2, 0]), (2, [2, 0, 1]), (1, [0, 1, 2]), (0, [1, 0, 2])],
+    ids=["first to last", "last to first", "dropped in place", "one down"],
 )
-def test_card_move_within_a_pipeline_uses_the_clamped_position(world, index, position, expected):
-    touched = services.card_move(card=world.cards[index], pipeline=world.todo, position=position)
-    assert touched == [world.todo.pk]
-    assert card_ids(world.todo) == [world.cards[i].pk for i in expected]
-    assert_contiguous(world.board)
+def test_card_move_within_a_pipeline_puts_it_between_the_neighbours_the_page_saw(world, index, expected):
+    order = [world.cards[i].pk for i in expected]
+    after, before = neighbours(order, world.cards[index].pk)
+    moved = services.card_move(card=world.cards[index], pipeline=world.todo, after=after, before=before)
+    assert card_ids(world.todo) == order
+    assert (moved.pipeline_id, moved.position) == Card.objects.values_list("pipeline_id", "position").get(pk=moved.pk)
+    assert_consistent(world.board)
 
 
-@pytest.mark.parametrize(("position", "slot"), [(0, 0), (1, 1), (2, 2), (40, 2), (-1, 0)])
-def test_card_move_across_pipelines_inserts_and_renumbers_the_source(world, doing_cards, position, slot):
+@pytest.mark.parametrize("slot", [0, 1, 2])
+def test_card_move_across_pipelines_inserts_it_and_leaves_the_source_in_order(world, doing_cards, slot):
     moved = world.cards[1]
-    touched = services.card_move(card=moved, pipeline=world.doing, position=position, actor=world.owner)
-    assert touched == sorted([world.todo.pk, world.doing.pk])
     expected = [c.pk for c in doing_cards]
     expected.insert(slot, moved.pk)
+    after, before = neighbours(expected, moved.pk)
+    result = services.card_move(card=moved, pipeline=world.doing, after=after, before=before, actor=world.owner)
     assert card_ids(world.doing) == expected
     assert card_ids(world.todo) == [world.cards[0].pk, world.cards[2].pk]
-    assert (moved.pipeline_id, moved.position) == (world.doing.pk, slot)
-    assert_contiguous(world.board)
+    assert result is moved
+    assert (moved.pipeline_id, moved.position) == Card.objects.values_list("pipeline_id", "position").get(pk=moved.pk)
+    assert Card.objects.get(pk=moved.pk).board_id == world.board.pk
+    assert_consistent(world.board)
 
 
-def test_card_move_of_a_card_moved_elsewhere_meanwhile_closes_the_gap_where_it_was(world, doing_cards):
+def test_card_move_into_an_empty_pipeline(world):
+    done = services.pipeline_create(board=world.board, name="Done")
+    services.card_move(card=world.cards[2], pipeline=done, after=None, before=None)
+    assert card_ids(done) == [world.cards[2].pk]
+    assert card_ids(world.todo) == [world.cards[0].pk, world.cards[1].pk]
+
+
+def test_card_move_of_a_card_moved_elsewhere_meanwhile_moves_it_from_where_it_is(world, doing_cards):
     done = services.pipeline_create(board=world.board, name="Done", actor=world.owner)
     stale = world.cards[0]  # loaded while in `todo`
-    services.card_move(card=Card.objects.get(pk=stale.pk), pipeline=world.doing, position=1)
-    touched = services.card_move(card=stale, pipeline=done, position=0, actor=world.owner)
-    assert touched == sorted([world.doing.pk, done.pk])
+    services.card_move(card=Card.objects.get(pk=stale.pk), pipeline=world.doing, after=doing_cards[0].pk)
+    services.card_move(card=stale, pipeline=done, after=None, actor=world.owner)
     assert card_ids(done) == [stale.pk]
     assert card_ids(world.doing) == [c.pk for c in doing_cards]
     assert card_ids(world.todo) == [world.cards[1].pk, world.cards[2].pk]
-    assert_contiguous(world.board)
+    assert_consistent(world.board)
 
 
-@pytest.mark.parametrize("cached", [False, True], ids=["cards-not-cached", "cards-cached"])
-def test_card_move_renders_both_pipelines_from_its_locked_rows_as_a_fresh_read_renders_them(world, doing_cards, cached):
-    edited, claimed = doing_cards
-    services.card_update(card=edited, title="Edited", description="", actor=world.editor)
-    services.claim_take(card=claimed, user=world.editor)
-    ids = [world.todo.pk, world.doing.pk]
-    card_cache._rendered.clear()
-    if cached:
-        live.render_fragments(Board.objects.get(pk=world.board.pk), pipelines=ids)
-    with live.capture() as captured, CaptureQueriesContext(connection) as queries:
-        services.card_move(card=world.cards[1], pipeline=world.doing, position=0, actor=world.owner)
-    whole_card_reads = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
-    assert len(whole_card_reads) == (0 if cached else 1)  # the cards of both pipelines, one query
-    card_cache._rendered.clear()
-    fresh = live.render_fragments(Board.objects.get(pk=world.board.pk), pipelines=ids, actor_id=world.owner.pk)
-    assert captured.html.startswith(fresh)  # then the activity line
-    assert "edited by eddie" in fresh and "✎ eddie" in fresh and f'data-card="{world.cards[1].pk}"' in fresh
+def test_card_move_does_not_change_what_the_card_says(world):
+    card = world.cards[0]
+    before = Card.objects.values_list("title", "description", "version", "rev", "updated_by_id").get(pk=card.pk)
+    services.card_move(card=card, pipeline=world.doing, actor=world.editor)
+    after = Card.objects.values_list("title", "description", "version", "rev", "updated_by_id").get(pk=card.pk)
+    assert after == before
 
 
 def test_card_move_records_the_pipelines_names_as_they_are_under_the_lock(world):
     Pipeline.objects.filter(pk=world.doing.pk).update(name="Doing now")  # renamed after the page loaded
-    services.card_move(card=world.cards[0], pipeline=world.doing, position=0, actor=world.owner)
-    assert world.board.activities.first().text == "moved “Card 0” from To do to Doing now"
+    services.card_move(card=world.cards[0], pipeline=world.doing, after=None, actor=world.owner)
+    event = world.board.activities.first()
+    assert event.kind == events.CARD_MOVED
+    assert str(events.describe(event)) == "moved “Card 0” from To do to Doing now"
 
 
 def test_card_move_to_another_boards_pipeline_is_refused_and_changes_nothing(world):
     before = snapshot()
     with pytest.raises(ValidationError):
-        services.card_move(card=world.cards[0], pipeline=world.other_pipeline, position=0)
+        services.card_move(card=world.cards[0], pipeline=world.other_pipeline, after=None)
+    assert snapshot() == before
+
+
+def test_card_move_of_another_boards_card_into_this_board_is_refused_and_changes_nothing(world):
+    before = snapshot()
+    with pytest.raises(ValidationError):
+        services.card_move(card=world.other_card, pipeline=world.todo, after=world.cards[0].pk)
     assert snapshot() == before
 
 
@@ -502,165 +587,183 @@ def test_card_move_of_a_card_deleted_meanwhile_is_refused(world):
     card = world.cards[0]
     services.card_delete(card=Card.objects.get(pk=card.pk))
     before = snapshot()
-    with pytest.raises(ValidationError):
-        services.card_move(card=card, pipeline=world.doing, position=0)
+    with pytest.raises(ValidationError, match="This card no longer exists."):
+        services.card_move(card=card, pipeline=world.doing, after=None)
     assert snapshot() == before
 
 
-# --- pipeline_reorder: the drag-and-drop order contract --------------------------------------
-
-
-def test_reorder_applies_the_posted_order(world):
-    a, b, c = (card.pk for card in world.cards)
-    assert services.pipeline_reorder(pipeline=world.todo, card_ids=[c, a, b], actor=world.owner) == [world.todo.pk]
-    assert positions(world.todo) == [(c, 0), (a, 1), (b, 2)]
-
-
-def test_reorder_ignores_cards_deleted_meanwhile(world):
-    a, b, c = (card.pk for card in world.cards)
-    services.card_delete(card=world.cards[1])
-    services.pipeline_reorder(pipeline=world.todo, card_ids=[c, b, a])
-    assert positions(world.todo) == [(c, 0), (a, 1)]
-
-
-def test_reorder_keeps_cards_added_meanwhile_after_the_card_that_preceded_them(world):
-    a, b, c = (card.pk for card in world.cards)
-    added = services.card_create(pipeline=world.todo, title="Added meanwhile").pk  # after c
-    services.pipeline_reorder(pipeline=world.todo, card_ids=[c, a, b])
-    assert card_ids(world.todo) == [c, added, a, b]
-    assert_contiguous(world.board)
-
-
-def test_reorder_keeps_a_card_that_arrived_first_meanwhile_first(world, doing_cards):
-    a, b, c = (card.pk for card in world.cards)
-    arrived = doing_cards[0]
-    services.card_move(card=arrived, pipeline=world.todo, position=0)
-    services.pipeline_reorder(pipeline=world.todo, card_ids=[b, c, a])
-    assert card_ids(world.todo) == [arrived.pk, b, c, a]
-
-
-def test_reorder_moves_a_listed_card_of_another_pipeline_here_and_renumbers_its_old_pipeline(world, doing_cards):
-    a, b, c = (card.pk for card in world.cards)
-    d0, d1 = (card.pk for card in doing_cards)
-    touched = services.pipeline_reorder(pipeline=world.todo, card_ids=[a, d0, b, c], actor=world.owner)
-    assert touched == sorted([world.todo.pk, world.doing.pk])
-    assert positions(world.todo) == [(a, 0), (d0, 1), (b, 2), (c, 3)]
-    assert positions(world.doing) == [(d1, 0)]
-    assert Card.objects.get(pk=d0).board_id == world.board.pk
-
-
-def test_reorder_from_a_stale_view_moves_back_a_card_moved_away_meanwhile(world, doing_cards):
-    a, b, c = (card.pk for card in world.cards)
-    services.card_move(card=world.cards[0], pipeline=world.doing, position=1)
-    touched = services.pipeline_reorder(pipeline=world.todo, card_ids=[c, b, a])
-    assert touched == sorted([world.todo.pk, world.doing.pk])
-    assert card_ids(world.todo) == [c, b, a]
-    assert card_ids(world.doing) == [card.pk for card in doing_cards]
-    assert_contiguous(world.board)
-
-
-def test_reorder_refuses_a_card_of_another_board_and_changes_nothing(world):
-    a, b, c = (card.pk for card in world.cards)
-    before = snapshot()
-    with pytest.raises(ValidationError):
-        services.pipeline_reorder(pipeline=world.todo, card_ids=[c, world.other_card.pk, a, b])
-    assert snapshot() == before
-
-
-def test_reorder_refuses_a_card_named_twice_and_changes_nothing(world):
-    a, b, c = (card.pk for card in world.cards)
-    before = snapshot()
-    with pytest.raises(ValidationError):
-        services.pipeline_reorder(pipeline=world.todo, card_ids=[c, a, c, b])
-    assert snapshot() == before
-
-
-def test_reorder_with_an_empty_order_changes_nothing(world):
-    before = positions(world.todo)
-    assert services.pipeline_reorder(pipeline=world.todo, card_ids=[]) == [world.todo.pk]
-    assert positions(world.todo) == before
-
-
-def test_reorder_of_a_pipeline_deleted_meanwhile_is_refused(world, doing_cards):
+def test_card_move_into_a_pipeline_deleted_meanwhile_is_refused(world):
     stale = Pipeline.objects.select_related("board").get(pk=world.doing.pk)
     services.pipeline_delete(pipeline=world.doing)
     before = snapshot()
-    with pytest.raises(ValidationError):
-        services.pipeline_reorder(pipeline=stale, card_ids=[world.cards[0].pk])
+    with pytest.raises(ValidationError, match="That pipeline no longer exists."):
+        services.card_move(card=world.cards[0], pipeline=stale, after=None)
     assert snapshot() == before
 
 
-# --- merge_order and parse_ids ---------------------------------------------------------------
+# --- comments and claims ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("current", "requested", "expected"),
-    [
-        ([1, 2, 3], [3, 2, 1], [3, 2, 1]),
-        ([1, 2, 3, 4], [3, 1, 2], [3, 4, 1, 2]),  # 4 (added meanwhile) follows 3
-        ([4, 1, 2, 3], [3, 2, 1], [4, 3, 2, 1]),  # nothing listed precedes 4: it stays first
-        ([1, 5, 6, 2, 3], [2, 1, 3], [2, 1, 5, 6, 3]),  # a run of unlisted items travels together
-        ([1, 2], [9, 2, 1], [9, 2, 1]),  # listed items not current are placed as listed
-        ([1, 2, 3], [], [1, 2, 3]),
-        ([], [], []),
-    ],
-)
-def test_merge_order_keeps_unlisted_items_after_their_predecessor(current, requested, expected):
-    assert services.merge_order(current, requested) == expected
+def test_comment_create_by_a_viewer_strips_the_body(world):
+    comment = services.comment_create(card=world.cards[0], author=world.viewer, body="  Looks good\r\n ")
+    assert Comment.objects.get(pk=comment.pk).body == "Looks good"
+    assert Card.objects.get(pk=world.cards[0].pk).rev == version_of(world.board)
 
 
-def test_parse_ids_accepts_integers_and_numeric_strings():
-    assert services.parse_ids(["3", " 1 ", 2], what="Card") == [3, 1, 2]
-    assert services.parse_ids([], what="Card") == []
-
-
-@pytest.mark.parametrize(
-    "values",
-    [["1", "x"], ["1.5"], [""], ["  "], [None], ["1", "2", "1"], [4, "4"], ["0"], ["-3"], [-1]],
-    ids=["word", "float", "empty", "blank", "none", "duplicate", "duplicate mixed", "zero", "negative", "neg int"],
-)
-def test_parse_ids_refuses_non_positive_non_integer_and_duplicate_ids(values):
+@pytest.mark.parametrize("body", ["", "  \n ", "c" * 5001], ids=["empty", "blank", "too long"])
+def test_comment_create_refuses_a_bad_body_and_changes_nothing(world, body):
+    before = snapshot()
     with pytest.raises(ValidationError):
-        services.parse_ids(values, what="Card")
+        services.comment_create(card=world.cards[0], author=world.viewer, body=body)
+    assert snapshot() == before
 
 
-def test_parse_ids_refuses_an_overlong_order():
+def test_comment_on_a_card_deleted_meanwhile_is_refused(world):
+    card = world.cards[0]
+    services.card_delete(card=Card.objects.get(pk=card.pk))
+    before = snapshot()
     with pytest.raises(ValidationError):
-        services.parse_ids(range(1, 5002), what="Card")
+        services.comment_create(card=card, author=world.viewer, body="Hello?")
+    assert snapshot() == before
+
+
+def test_comment_update_by_its_author_marks_it_edited(world):
+    comment = services.comment_create(card=world.cards[0], author=world.viewer, body="Frist")
+    services.comment_update(comment=comment, actor=world.viewer, body="First")
+    fresh = Comment.objects.get(pk=comment.pk)
+    assert (fresh.body, fresh.edited_at is not None) == ("First", True)
+
+
+def test_comment_update_by_anyone_else_is_refused(world):
+    comment = services.comment_create(card=world.cards[0], author=world.viewer, body="Mine")
+    before = snapshot()
+    with pytest.raises(PermissionDenied):
+        services.comment_update(comment=comment, actor=world.owner, body="Not yours")
+    assert snapshot() == before
+
+
+def test_comment_update_of_a_comment_deleted_meanwhile_is_refused(world):
+    comment = services.comment_create(card=world.cards[0], author=world.viewer, body="Soon gone")
+    services.comment_delete(comment=Comment.objects.select_related("card__board").get(pk=comment.pk), actor=world.owner)
+    before = snapshot()
+    with pytest.raises(ValidationError):
+        services.comment_update(comment=comment, actor=world.viewer, body="Edited")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("who", ["viewer", "owner"])
+def test_comment_delete_by_its_author_or_the_owner(world, who):
+    comment = services.comment_create(card=world.cards[0], author=world.viewer, body="Bye")
+    services.comment_delete(comment=comment, actor=getattr(world, who))
+    assert not Comment.objects.exists()
+
+
+def test_comment_delete_by_another_member_is_refused(world):
+    comment = services.comment_create(card=world.cards[0], author=world.viewer, body="Stay")
+    before = snapshot()
+    with pytest.raises(PermissionDenied):
+        services.comment_delete(comment=comment, actor=world.editor)
+    assert snapshot() == before
+
+
+def test_comment_delete_of_a_comment_deleted_meanwhile_is_refused(world):
+    comment = services.comment_create(card=world.cards[0], author=world.viewer, body="Twice?")
+    stale = Comment.objects.select_related("card__board").get(pk=comment.pk)  # a second tab
+    services.comment_delete(comment=comment, actor=world.viewer)
+    before = snapshot()
+    with pytest.raises(ValidationError):
+        services.comment_delete(comment=stale, actor=world.viewer)
+    assert snapshot() == before  # no second "deleted a comment" line, no second version
+
+
+def test_claim_take_on_a_card_deleted_meanwhile_is_refused(world):
+    stale = Card.objects.select_related("board").get(pk=world.cards[0].pk)
+    services.card_delete(card=world.cards[0])
+    before = snapshot()
+    try:
+        with pytest.raises(ValidationError, match="This card no longer exists."):
+            services.claim_take(card=stale, user=world.editor, page="page-eddie-1")
+        assert snapshot() == before
+    finally:  # rows naming no card would break the database's foreign keys at the test's end
+        EditClaim.objects.filter(card_id=stale.pk).delete()
+        Activity.objects.filter(card_id=stale.pk).delete()
+
+
+def test_claim_take_gives_the_card_to_the_first_and_tells_the_second_who_has_it(world):
+    card = world.cards[0]
+    mine = services.claim_take(card=card, user=world.editor, page="page-eddie-1")
+    theirs = services.claim_take(card=card, user=world.owner, page="page-olive-1")
+    assert mine.user == world.editor and theirs.user == world.editor
+    assert list(EditClaim.objects.values_list("card_id", "user_id")) == [(card.pk, world.editor.pk)]
+
+
+def test_claim_release_ends_only_ones_own_claim(world):
+    card = world.cards[0]
+    services.claim_take(card=card, user=world.editor, page="page-eddie-1")
+    assert services.claim_release(card=card, user=world.owner) is False
+    assert EditClaim.objects.filter(card=card).exists()
+    assert services.claim_release(card=card, user=world.editor) is True
+    assert not EditClaim.objects.exists()
+
+
+def test_claims_release_page_ends_the_claims_of_that_page_only(world):
+    services.claim_take(card=world.cards[0], user=world.editor, page="page-eddie-1")
+    services.claim_take(card=world.cards[1], user=world.editor, page="page-eddie-1")
+    services.claim_take(card=world.cards[2], user=world.editor, page="page-eddie-2")
+    assert services.claims_release_page(page="page-eddie-1") == 2
+    assert list(EditClaim.objects.values_list("card_id", flat=True)) == [world.cards[2].pk]
 
 
 # --- versions and broadcasts -----------------------------------------------------------------
 
 
 def _membership(world, user) -> Membership:
-    return Membership.objects.select_related("board").get(board=world.board, user=user)
+    return Membership.objects.select_related("board", "user").get(board=world.board, user=user)
+
+
+@pytest.fixture
+def comment(world) -> Comment:
+    """A comment by the viewer on the first card (made before a test's write is measured)."""
+    made = services.comment_create(card=world.cards[0], author=world.viewer, body="A thought")
+    return Comment.objects.select_related("card__board").get(pk=made.pk)
+
+
+@pytest.fixture
+def claimed(world) -> Card:
+    """The second card, which the editor is editing."""
+    services.claim_take(card=world.cards[1], user=world.editor, page="page-eddie-1")
+    return world.cards[1]
 
 
 WRITES = {
-    "board_rename": lambda w: services.board_rename(board=w.board, name="Renamed"),
-    "member_add": lambda w: services.member_add(board=w.board, username="stan", role=Role.EDITOR),
-    "member_set_role": lambda w: services.member_set_role(membership=_membership(w, w.editor), role=Role.VIEWER),
-    "member_remove": lambda w: services.member_remove(membership=_membership(w, w.viewer)),
-    "pipeline_create": lambda w: services.pipeline_create(board=w.board, name="Done"),
-    "pipeline_rename": lambda w: services.pipeline_rename(pipeline=w.todo, name="Backlog"),
-    "pipeline_delete": lambda w: services.pipeline_delete(pipeline=w.doing),
-    "pipeline_move": lambda w: services.pipeline_move(pipeline=w.doing, position=0),
-    "pipelines_reorder": lambda w: services.pipelines_reorder(board=w.board, pipeline_ids=[w.doing.pk, w.todo.pk]),
-    "card_create": lambda w: services.card_create(pipeline=w.doing, title="Fresh"),
-    "card_update": lambda w: services.card_update(card=w.cards[0], title="Edited", description="", base_version=1),
-    "card_delete": lambda w: services.card_delete(card=w.cards[1]),
-    "card_move": lambda w: services.card_move(card=w.cards[0], pipeline=w.doing, position=0),
-    "pipeline_reorder": lambda w: services.pipeline_reorder(pipeline=w.todo, card_ids=[c.pk for c in w.cards][::-1]),
+    "board_rename": lambda w, c: services.board_rename(board=w.board, name="Renamed"),
+    "member_add": lambda w, c: services.member_add(board=w.board, username="stan", role=Role.EDITOR),
+    "member_set_role": lambda w, c: services.member_set_role(membership=_membership(w, w.editor), role=Role.VIEWER),
+    "member_remove": lambda w, c: services.member_remove(membership=_membership(w, w.viewer)),
+    "pipeline_create": lambda w, c: services.pipeline_create(board=w.board, name="Done"),
+    "pipeline_rename": lambda w, c: services.pipeline_rename(pipeline=w.todo, name="Backlog"),
+    "pipeline_delete": lambda w, c: services.pipeline_delete(pipeline=w.doing),
+    "pipeline_move": lambda w, c: services.pipeline_move(pipeline=w.doing, after=None, before=w.todo.pk),
+    "card_create": lambda w, c: services.card_create(pipeline=w.doing, title="Fresh"),
+    "card_update": lambda w, c: services.card_update(card=w.cards[0], title="Edited", description="", base_version=1),
+    "card_delete": lambda w, c: services.card_delete(card=w.cards[2]),
+    "card_move": lambda w, c: services.card_move(card=w.cards[0], pipeline=w.doing, after=None),
+    "card_move_within": lambda w, c: services.card_move(card=w.cards[0], pipeline=w.todo, after=w.cards[2].pk),
+    "comment_create": lambda w, c: services.comment_create(card=w.cards[2], author=w.editor, body="Hi"),
+    "comment_update": lambda w, c: services.comment_update(comment=c, actor=w.viewer, body="A better thought"),
+    "comment_delete": lambda w, c: services.comment_delete(comment=c, actor=w.owner),
+    "claim_take": lambda w, c: services.claim_take(card=w.cards[2], user=w.owner, page="page-olive-1"),
+    "claim_release": lambda w, c: services.claim_release(card=w.cards[1], user=w.editor),
 }
 
 
 @pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
 def test_every_write_bumps_the_version_once_and_publishes_one_fragment_message_after_commit(
-    world, published, django_capture_on_commit_callbacks, write
+    world, comment, claimed, published, django_capture_on_commit_callbacks, write
 ):
     before = version_of(world.board)
     with django_capture_on_commit_callbacks(execute=True):
-        write(world)
+        write(world, comment)
         assert published == []  # nothing leaves before the transaction commits
     after = version_of(world.board)
     assert after == before + 1
@@ -669,6 +772,7 @@ def test_every_write_bumps_the_version_once_and_publishes_one_fragment_message_a
     assert fragments[0]["version"] == after
     assert fragments[0]["board"] == world.board.pk
     assert fragments[0]["html"]
+    assert fragments[0]["origin"] == ""  # not sent from an open page
     assert {board_id for board_id, _ in published} == {world.board.pk}
 
 
@@ -700,11 +804,9 @@ FAILING = {
     "long pipeline name": lambda w: services.pipeline_create(board=w.board, name="p" * 201),
     "long description": lambda w: services.card_update(card=w.cards[0], title="ok", description="d" * 10_001),
     "stale edit": lambda w: services.card_update(card=w.cards[0], title="ok", description="", base_version=0),
-    "move to other board": lambda w: services.card_move(card=w.cards[0], pipeline=w.other_pipeline, position=0),
-    "foreign card in order": lambda w: services.pipeline_reorder(pipeline=w.todo, card_ids=[w.other_card.pk]),
-    "foreign pipeline in order": lambda w: services.pipelines_reorder(
-        board=w.board, pipeline_ids=[w.other_pipeline.pk]
-    ),
+    "move to other board": lambda w: services.card_move(card=w.cards[0], pipeline=w.other_pipeline, after=None),
+    "foreign card moved here": lambda w: services.card_move(card=w.other_card, pipeline=w.todo, after=None),
+    "empty comment": lambda w: services.comment_create(card=w.cards[0], author=w.viewer, body=" "),
 }
 
 
@@ -749,136 +851,18 @@ def test_a_pipeline_add_broadcasts_the_whole_strip(world, published, django_capt
     assert "Do not leak" not in message["html"]
 
 
-def test_writes_inside_capture_hand_back_the_rendered_fragments(world):
-    with live.capture() as captured:
-        services.pipeline_rename(pipeline=world.doing, name="Underway")
+def test_writes_inside_capture_hand_back_the_rendered_fragments(world, published, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with origin.capture() as captured:
+            services.pipeline_rename(pipeline=world.doing, name="Underway")
     assert f'id="pipeline-{world.doing.pk}"' in captured.html
     assert "Underway" in captured.html
+    (_, message), *_ = published
+    assert captured.html == message["html"]  # the HTTP answer and the broadcast carry the same bytes
 
 
-# --- property: random edits and stale orders never break the board --------------------------
-
-OPS = st.lists(
-    st.tuples(
-        st.sampled_from(
-            ["add", "delete", "move", "reorder", "reorder", "reorder_pipelines", "move_pipeline", "foreign"]
-        ),
-        st.integers(0, 63),
-        st.integers(0, 63),
-        st.integers(-2, 9),
-        st.integers(0, 2**16),
-    ),
-    min_size=1,
-    max_size=18,
-)
-
-
-class Model:
-    """Drives the services on a fresh board and checks the invariants after every step."""
-
-    def __init__(self) -> None:
-        owner = make_user("prop-owner")
-        self.board = services.board_create(owner=owner, name="Property")
-        self.pipes = [services.pipeline_create(board=self.board, name=f"P{i}") for i in range(3)]
-        self.other_board = services.board_create(owner=owner, name="Elsewhere")
-        other_pipe = services.pipeline_create(board=self.other_board, name="Foreign")
-        self.foreign = [services.card_create(pipeline=other_pipe, title=f"F{i}").pk for i in range(2)]
-        self.foreign_rows = self.rows(self.other_board)
-        # Card instances as first loaded: later steps hand them to services while stale.
-        self.stale_cards: dict[int, Card] = {}
-        self.adds = self.deletes = 0
-        for i in range(4):
-            self.add(i)
-        self.history: list[dict[int, list[int]]] = [self.layout()]
-        self.pipe_history: list[list[int]] = [pipeline_ids(self.board)]
-        self.version = version_of(self.board)
-
-    @staticmethod
-    def rows(board: Board) -> list[tuple]:
-        return list(Card.objects.filter(board=board).order_by("id").values_list("id", "pipeline_id", "position"))
-
-    def layout(self) -> dict[int, list[int]]:
-        return {p.pk: card_ids(p) for p in self.pipes}
-
-    def live_ids(self) -> list[int]:
-        return list(Card.objects.filter(board=self.board).order_by("id").values_list("id", flat=True))
-
-    def add(self, a: int) -> None:
-        card = services.card_create(pipeline=self.pipes[a % len(self.pipes)], title=f"Card {self.adds}")
-        self.stale_cards[card.pk] = card
-        self.adds += 1
-
-    def step(self, op: tuple[str, int, int, int, int]) -> None:
-        kind, a, b, c, seed = op
-        rng = random.Random(seed)
-        alive = self.live_ids()
-        before = self.layout()
-        if kind == "add":
-            self.add(a)
-        elif kind == "delete":
-            if not alive:
-                return
-            services.card_delete(card=self.stale_cards[alive[a % len(alive)]])
-            self.deletes += 1
-        elif kind == "move":
-            if not alive:
-                return
-            card = self.stale_cards[alive[a % len(alive)]]
-            target = self.pipes[b % len(self.pipes)]
-            touched = services.card_move(card=card, pipeline=target, position=c)
-            assert target.pk in touched
-        elif kind == "reorder":
-            pipeline = self.pipes[a % len(self.pipes)]
-            # A view of this pipeline from a few steps ago, dragged around, with cards of
-            # other pipelines dropped in (their ids may be stale too).
-            old = self.history[-1 - b % min(len(self.history), 4)]
-            order = list(old[pipeline.pk])
-            rng.shuffle(order)
-            strangers = [i for pk, ids in old.items() if pk != pipeline.pk for i in ids]
-            for card_id in rng.sample(strangers, min(len(strangers), c % 3)):
-                order.insert(rng.randint(0, len(order)), card_id)
-            touched = services.pipeline_reorder(pipeline=pipeline, card_ids=list(dict.fromkeys(order)))
-            after = self.layout()
-            assert {pk for pk in after if after[pk] != before[pk]} <= set(touched)
-            assert pipeline.pk in touched
-        elif kind == "reorder_pipelines":
-            order = list(self.pipe_history[-1 - b % min(len(self.pipe_history), 4)])
-            rng.shuffle(order)
-            order = order[: len(order) - c % 2]  # sometimes one is missing from the view
-            previous = pipeline_ids(self.board)
-            reported = services.pipelines_reorder(board=self.board, pipeline_ids=order)
-            assert reported == (pipeline_ids(self.board) != previous)
-        elif kind == "move_pipeline":
-            services.pipeline_move(pipeline=self.pipes[a % len(self.pipes)], position=c)
-        elif kind == "foreign":
-            pipeline = self.pipes[a % len(self.pipes)]
-            order = [*before[pipeline.pk], self.foreign[b % len(self.foreign)]]
-            rng.shuffle(order)
-            with pytest.raises(ValidationError):
-                services.pipeline_reorder(pipeline=pipeline, card_ids=order)
-            assert self.layout() == before
-            self.version -= 1  # refused: the version bump was rolled back
-        self.version += 1
-        self.history.append(self.layout())
-        self.pipe_history.append(pipeline_ids(self.board))
-
-    def check(self) -> None:
-        assert_contiguous(self.board)
-        assert Card.objects.filter(board=self.board).count() == self.adds - self.deletes
-        assert sum(len(ids) for ids in self.layout().values()) == self.adds - self.deletes
-        assert version_of(self.board) == self.version
-        assert self.rows(self.other_board) == self.foreign_rows
-
-
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=OPS)
-def test_random_edits_and_stale_reorders_never_lose_duplicate_or_misnumber_cards(db, monkeypatch, ops):
-    # Ordering is under test, not markup: skipping the render makes examples (and shrinking) fast.
-    monkeypatch.setattr(live, "render_fragments", lambda *args, **kwargs: "")
-    with transaction.atomic():  # each example starts from an empty database
-        model = Model()
-        model.check()
-        for op in ops:
-            model.step(op)
-            model.check()
-        transaction.set_rollback(True)
+def test_writes_outside_capture_keep_nothing(world):
+    with origin.capture() as captured:
+        pass
+    services.pipeline_rename(pipeline=world.doing, name="Underway")
+    assert captured.html == ""

@@ -1,11 +1,15 @@
-"""Template filters: safe Markdown, initials for avatars."""
+"""Template filters: safe Markdown, initials for avatars, relative times, activity lines."""
 
 from __future__ import annotations
 
 import markdown as md
 import nh3
 from django import template
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+from board import events
+from board.models import Activity
 
 register = template.Library()
 
@@ -30,8 +34,6 @@ def initials(name: str) -> str:
 @register.filter
 def ago(value, now=None) -> str:
     """“just now”, “5 minutes ago”: the same words the page's script keeps up to date."""
-    from django.utils import timezone
-
     if not value:
         return ""
     seconds = int(((now or timezone.now()) - value).total_seconds())
@@ -44,35 +46,7 @@ def ago(value, now=None) -> str:
     return "just now"
 
 
-@register.simple_tag(takes_context=True)
-def cards_html(context, cards) -> SafeString:
-    """The card fragments (`board/board.html#card`) of a pipeline, in order (see card_cache).
-
-    One tag for the whole list: a move re-renders two pipelines of mostly cached cards, and a
-    template loop calling a tag per card cost more than the cards themselves.
-    """
-    from django.template.loader import render_to_string
-    from django.utils import timezone
-
-    from board import card_cache, selectors
-
-    now = context.get("now") or timezone.now()
-    hidden = context.get("hidden")
-    parts = []
-    for card in cards:
-        key = card_cache.key(card, now)
-        when = ago(card.updated_at, now) if card.updated_by_id else ""
-        found = card_cache.get(key)
-        if found is None:
-            if isinstance(card, card_cache.CardKey):  # its fragment was dropped since it was loaded
-                card = selectors.cards_for_fragments([card.pk])[0]
-            html = render_to_string("board/board.html#card", {"board": context["board"], "card": card, "now": now})
-            found = card_cache.put(key, html, when)
-        html, then = found
-        if when != then:  # only the "5 minutes ago" text ages
-            html = html.replace(f">{then}</time>", f">{when}</time>", 1)
-        if hidden and card.pk in hidden:
-            end = html.index(">")  # the <li>'s own: its attributes hold no ">"
-            html = f"{html[:end]} hidden{html[end:]}"
-        parts.append(html)
-    return mark_safe("".join(parts))
+@register.filter
+def activity_line(event: Activity) -> SafeString:
+    """An event's line in the activity list, from its data, in the active language."""
+    return events.describe(event)

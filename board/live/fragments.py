@@ -1,0 +1,179 @@
+"""Event -> the fragments it changes, rendered once, stamped with the board's version.
+
+The same bytes go to every open page of the board (and to the writer's HTTP answer), so a
+fragment never depends on who reads it: what a role may not use, the page hides and the
+server refuses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import caches
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from board import events, selectors
+from board.models import Activity, Board
+from board.templatetags.board_tags import ago
+
+log = logging.getLogger("board.live")
+
+CARDS_CACHE = "fragments"
+CARD_PARTIAL = "board/strip.html#card"
+
+# Which parts of the board each kind of event changes. Events not named change nothing
+# shown but their activity line.
+_HEADER = {events.BOARD_RENAMED, events.MEMBER_ADDED, events.MEMBER_ROLE_CHANGED, events.MEMBER_REMOVED}
+_STRIP = {events.PIPELINE_CREATED, events.PIPELINE_MOVED, events.PIPELINE_DELETED}
+_CARD = {events.CARD_UPDATED, events.CLAIM_TAKEN, events.CLAIM_RELEASED, events.COMMENT_CREATED, events.COMMENT_DELETED}
+
+
+def _card_key(board_id: int, card: dict[str, Any], extra: tuple) -> str:
+    """A rendered card's cache key: everything its fragment shows, so it can never be stale."""
+    shown = (board_id, *sorted(item for item in card.items() if item[0] != "pipeline_id"), *extra)
+    return "card:" + hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+
+
+def render_cards(
+    board: Board, cards: list[dict[str, Any]], *, now: datetime, by: int | None = None, oob: bool = False, hidden=()
+) -> SafeString:
+    """The card fragments of these rows (selectors.fragment_rows), reusing those rendered before.
+
+    A move re-renders two pipelines of mostly unchanged cards and a page of 1000 cards renders
+    all of them: each is looked up by what it shows (Django's cache; local memory by default,
+    shared through Redis when configured) and only the others are rendered.
+    """
+    contexts = {}
+    for card in cards:
+        claim_live = bool(card["claim_expires_at"] and card["claim_expires_at"] > now)
+        when = ago(card["updated_at"], now) if card["editor"] else ""
+        flags = (claim_live, when, by, oob, card["id"] in hidden)
+        contexts[_card_key(board.pk, card, flags)] = (card, flags)
+    cache = caches[CARDS_CACHE]
+    try:
+        found = cache.get_many(list(contexts))
+    except Exception:  # noqa: BLE001 - a shared cache that is away (Redis) only costs rendering
+        log.warning("card fragment cache unavailable; rendering every card", exc_info=True)
+        cache, found = None, {}
+    missing = {}
+    for key, (card, (claim_live, when, by_, oob_, is_hidden)) in contexts.items():
+        if key not in found:
+            context = {"card": card, "claim_live": claim_live, "ago": when, "by": by_, "oob": oob_, "hidden": is_hidden}
+            missing[key] = found[key] = render_to_string(CARD_PARTIAL, context)
+    if missing and cache is not None:
+        try:
+            cache.set_many(missing)
+        except Exception:  # noqa: BLE001 - as above
+            log.warning("card fragments not cached", exc_info=True)
+    return mark_safe("".join(found[key] for key in contexts))
+
+
+def with_cards_html(board: Board, pipelines: list, *, now: datetime, hidden=()) -> list:
+    """Give each pipeline (with its `card_list`) the HTML of its cards, `cards_html`."""
+    for pipeline in pipelines:
+        pipeline.cards_html = render_cards(board, pipeline.card_list, now=now, hidden=hidden)
+    return pipelines
+
+
+def _context(board: Board, by: int | None) -> dict[str, Any]:
+    return {
+        "board": board,
+        "can_edit": True,  # every control is sent; the page hides what its reader's role may not use
+        "is_owner": True,
+        "oob": True,
+        "now": timezone.now(),
+        "by": by,
+        "csrf_token": "",  # shared by every page: each sends its own token in a header
+    }
+
+
+def header(board: Board, context: dict[str, Any]) -> str:
+    context = {**context, "members": selectors.members(board=board)}
+    return render_to_string("board/header.html#header", context) + render_to_string("board/header.html#crumb", context)
+
+
+def strip(board: Board, context: dict[str, Any]) -> str:
+    shown = with_cards_html(board, selectors.board_pipelines(board=board), now=context["now"])
+    return render_to_string("board/strip.html#strip", {**context, "pipelines": shown})
+
+
+def pipelines(board: Board, ids: list[int], context: dict[str, Any]) -> str:
+    parts = []
+    shown = selectors.pipelines_by_id(board=board, ids=sorted(set(ids)))
+    for pipeline in with_cards_html(board, shown, now=context["now"]):
+        parts.append(render_to_string("board/strip.html#pipeline", {**context, "pipeline": pipeline}))
+    return "".join(parts)
+
+
+def activity_line(event: Activity, context: dict[str, Any]) -> str:
+    """The event's line, once, for the board's list and the card's history alike."""
+    item = render_to_string("board/history.html#items", {**context, "activities": [event]})
+    parts = [f'<div hx-swap-oob="afterbegin:#activity-list">{item}</div>']
+    if event.card_id:
+        parts.append(f'<div hx-swap-oob="afterbegin:#history-{event.card_id}">{item}</div>')
+    return "".join(parts)
+
+
+def comment(board: Board, comment_id: int, context: dict[str, Any], *, new: bool) -> str:
+    found = selectors.comments_by_id(board=board, ids=[comment_id])
+    if not found:
+        return ""
+    html = render_to_string("board/comments.html#comment", {**context, "comment": found[0], "oob": not new})
+    # A new comment is appended to the thread of any page showing the card.
+    return f'<div hx-swap-oob="beforeend:#comments-{found[0].card_id}">{html}</div>' if new else html
+
+
+def for_event(event: Activity, board: Board) -> str:
+    """The fragments `event` changed, as out-of-band swaps, rendered from the database as it is now."""
+    kind, data = event.kind, event.data
+    context = _context(board, event.actor_id)
+    parts: list[str] = []
+    if kind in _HEADER:
+        parts.append(header(board, context))
+    if kind in _STRIP:
+        parts.append(strip(board, context))
+    if kind == events.PIPELINE_RENAMED:
+        parts.append(pipelines(board, [data["pipeline"]], context))
+    if kind in (events.CARD_CREATED, events.CARD_DELETED):
+        parts.append(pipelines(board, [data["pipeline_id"]], context))
+    if kind == events.CARD_MOVED:
+        parts.append(pipelines(board, [data["from_pipeline"], data["to_pipeline"]], context))
+    cards = list(data.get("cards", ())) if kind == events.MEMBER_REMOVED else []
+    if kind in _CARD and event.card_id:
+        cards.append(event.card_id)
+    if cards:
+        rows = selectors.cards_by_id(board=board, ids=cards)
+        parts.append(render_cards(board, rows, now=context["now"], by=event.actor_id, oob=True))
+    if kind == events.COMMENT_CREATED:
+        parts.append(comment(board, data["comment_id"], context, new=True))
+    if kind == events.COMMENT_EDITED:
+        parts.append(comment(board, data["comment_id"], context, new=False))
+    if kind == events.COMMENT_DELETED:
+        parts.append(f'<li id="comment-{int(data["comment_id"])}" hx-swap-oob="delete"></li>')
+    if kind not in events.UNLISTED and kind != events.BOARD_DELETED:
+        parts.append(activity_line(event, context))
+    return "".join(parts)
+
+
+def render_presence(board_id: int) -> str:
+    """Who has the board open now, stamped with the time so an older list never wins."""
+    people = selectors.online_users(board_id=board_id)
+    stamp = int(time.time() * 1000)
+    return render_to_string("board/header.html#presence", {"people": people, "stamp": stamp, "oob": True})
+
+
+def render_resync(board_id: int) -> tuple[int, str] | None:
+    """The whole board (header and strip) as one message, or None if it is gone."""
+    with transaction.atomic():
+        board = Board.objects.filter(pk=board_id).select_related("owner").first()
+        if board is None:
+            return None
+        context = _context(board, None)
+        return board.version, header(board, context) + strip(board, context)

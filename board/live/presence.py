@@ -1,0 +1,68 @@
+"""Who has a board open, and the upkeep of open pages' edit claims."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from board import services
+from board.live import fragments
+from board.live.protocol import group_name
+
+log = logging.getLogger("board.live")
+
+
+class Presence:
+    HEARTBEAT_SECONDS = 30  # keep presence and edit claims of open pages fresh
+    DELAY = 0.5  # coalesce joins and leaves into one presence broadcast
+    CLAIM_GRACE = 5.0  # a page whose socket is gone this long loses its edit claims
+
+    def __init__(self, boards: dict, layer: Any) -> None:
+        self.boards = boards  # the hub's: board id -> this process's open pages of it
+        self.layer = layer
+        self.pending: set[int] = set()
+        self.background: set[asyncio.Task] = set()
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    def changed(self, board_id: int) -> None:
+        """Someone came or went: broadcast who is here, once for a burst of changes."""
+        if board_id not in self.pending:
+            self.pending.add(board_id)
+            self._spawn(self._send(board_id))
+
+    async def _send(self, board_id: int) -> None:
+        await asyncio.sleep(self.DELAY)
+        self.pending.discard(board_id)
+        try:
+            html = await database_sync_to_async(fragments.render_presence)(board_id)
+            message = {"type": "board.fragments", "board": board_id, "version": 0, "html": html, "origin": ""}
+            await self.layer.group_send(group_name(board_id), message)
+        except Exception:  # noqa: BLE001 - presence heals at the next join, leave or resync
+            log.warning("presence of board %s not sent", board_id, exc_info=True)
+
+    async def heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.HEARTBEAT_SECONDS)
+            pages = [s.presence_key for sockets in self.boards.values() for s in sockets]
+            try:
+                await database_sync_to_async(services.presence_heartbeat)(pages=pages)
+            except Exception:  # noqa: BLE001 - retried at the next beat
+                log.warning("presence heartbeat failed", exc_info=True)
+
+    def page_gone(self, page: str) -> None:
+        """A page's socket closed: unless it comes back soon, its edit claims end."""
+        if page:
+            self._spawn(self._end_claims(page))
+
+    async def _end_claims(self, page: str) -> None:
+        await asyncio.sleep(self.CLAIM_GRACE)
+        if any(s.page == page for sockets in self.boards.values() for s in sockets):
+            return  # reconnected to this process meanwhile
+        await database_sync_to_async(services.claims_release_page)(page=page)

@@ -1,0 +1,36 @@
+"""The board socket's protocol: its URL's page id, its groups, its close codes (see the README)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+CLOSE_NOT_LOGGED_IN = 4401  # not logged in, or logged out meanwhile
+CLOSE_FORBIDDEN = 4403  # no such board, not a member, or removed from the board
+CLOSE_BOARD_GONE = 4404  # the board was deleted while the page had it open
+CLOSE_CLIENT_MESSAGE = 4400  # clients send nothing: the socket only broadcasts
+CLOSE_ROLE_CHANGED = 4009  # the page reloads to show the controls of the new role
+CLOSE_NO_ROUTE = 4404  # a socket to a path that is no board's
+
+PAGE_HEADER = "HTTP_X_LIVEBOARD_PAGE"
+PAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+# Every process's hub listens here for sessions that ended (a logout in any tab).
+SESSIONS_GROUP = "liveboard-sessions"
+
+
+def group_name(board_id: int) -> str:
+    return f"board-{board_id}"
+
+
+def session_tag(session_key: str | None) -> str:
+    """What a logout broadcast names a session by: not the key itself, which logs people in."""
+    return hashlib.sha256((session_key or "").encode()).hexdigest()[:32] if session_key else ""
+
+
+def notice(text: str, *, state: str) -> SafeString:
+    """A status line swapped into the page's live-status area."""
+    return format_html('<div id="live-status" class="live-status" data-state="{}" role="status">{}</div>', state, text)

@@ -1,0 +1,80 @@
+"""Cards as their fragments and forms show them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
+from django.http import Http404
+
+from board.models import Board, Card, Pipeline
+
+
+def fragment_rows() -> QuerySet:
+    """Cards as plain rows of what their fragment shows (board/pipeline.html#card), in order."""
+    return (
+        Card.objects.order_by("position", "id")
+        .values("id", "board_id", "pipeline_id", "title", "rev", "updated_at")
+        .annotate(
+            editor=F("updated_by__username"),
+            claim_user=F("claim__user__username"),
+            claim_expires_at=F("claim__expires_at"),
+            has_description=ExpressionWrapper(~Q(description=""), output_field=BooleanField()),
+            n_comments=Count("comments"),
+        )
+    )
+
+
+def cards_by_id(*, board: Board, ids: list[int]) -> list[dict[str, Any]]:
+    return list(fragment_rows().filter(board=board, pk__in=ids)) if ids else []
+
+
+def card_of_board(*, board: Board, card_id: int) -> Card:
+    """One card of this board; 404 for another board's or a missing one."""
+    card = Card.objects.filter(board=board, pk=card_id).select_related("pipeline", "updated_by").first()
+    if card is None:
+        raise Http404("No such card on this board.")
+    card.board = board
+    return card
+
+
+def card_ref_of_board(*, board: Board, card_id: int) -> Card:
+    """One card of this board, as far as naming it to a service needs; 404 for another board's."""
+    card = Card.objects.filter(board=board, pk=card_id).only("id", "board_id", "pipeline_id").first()
+    if card is None:
+        raise Http404("No such card on this board.")
+    card.board = board
+    return card
+
+
+def card_number(*, card: Card) -> int:
+    """The card's place in its pipeline, counting from 1 (what the plain move form shows)."""
+    earlier = Q(position__lt=card.position) | Q(position=card.position, pk__lt=card.pk)
+    return Card.objects.filter(pipeline_id=card.pipeline_id).filter(earlier).count() + 1
+
+
+def card_before_number(*, pipeline: Pipeline, number: int, moving: Card) -> int | None:
+    """The id of the card a card placed at `number` (from 1) of `pipeline` goes right after."""
+    if number <= 1:
+        return None
+    others = Card.objects.filter(pipeline=pipeline).exclude(pk=moving.pk).order_by("position", "id")
+    found = others.values_list("pk", flat=True)[number - 2 : number - 1]
+    return found[0] if found else others.values_list("pk", flat=True).last()
+
+
+def card_ids_matching(*, board: Board, query: str) -> list[int]:
+    """Ids of the board's cards whose title or description contains `query` (any case)."""
+    query = query.strip()
+    cards = Card.objects.filter(board=board)
+    if query:
+        cards = cards.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    return list(cards.values_list("pk", flat=True))
+
+
+def hidden_cards(*, board: Board, query: str) -> set[int]:
+    """Ids of the board's cards that the filter `query` hides: the complement of card_ids_matching."""
+    needle = query.strip().casefold()
+    if not needle:
+        return set()
+    rows = Card.objects.filter(board=board).values_list("pk", "title", "description")
+    return {pk for pk, title, text in rows if needle not in title.casefold() and needle not in text.casefold()}

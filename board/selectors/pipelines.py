@@ -1,0 +1,69 @@
+"""Pipelines, in order, with their cards."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import Http404
+
+from board.models import Board, Pipeline
+from board.selectors.cards import fragment_rows
+
+
+def _with_cards(pipelines: list[Pipeline]) -> list[Pipeline]:
+    """Give each pipeline its cards in order (`pipeline.card_list`, rows of fragment_rows)."""
+    by_pipeline: dict[int, list] = {pipeline.pk: [] for pipeline in pipelines}
+    if by_pipeline:
+        for row in fragment_rows().filter(pipeline__in=list(by_pipeline)):
+            by_pipeline[row["pipeline_id"]].append(row)
+    for pipeline in pipelines:
+        pipeline.card_list = by_pipeline[pipeline.pk]
+    return pipelines
+
+
+def board_pipelines(*, board: Board) -> list[Pipeline]:
+    """The board's pipelines in order, each with its cards in order (`card_list`) and its `number`."""
+    pipelines = list(Pipeline.objects.filter(board=board))
+    for number, pipeline in enumerate(pipelines, 1):
+        pipeline.number = number
+    return _with_cards(pipelines)
+
+
+def pipelines_by_id(*, board: Board, ids: list[int]) -> list[Pipeline]:
+    """Some pipelines of the board with their cards and `number`; ids of other boards are dropped."""
+    if not ids:
+        return []
+    wanted = set(ids)
+    pipelines = [p for p in board_pipelines_names(board=board, numbered=True) if p.pk in wanted]
+    return _with_cards(pipelines)
+
+
+def pipeline_of_board(*, board: Board, pipeline_id: int) -> Pipeline:
+    """One pipeline of this board; 404 for another board's or a missing one."""
+    pipeline = Pipeline.objects.filter(board=board, pk=pipeline_id).first()
+    if pipeline is None:
+        raise Http404("No such pipeline on this board.")
+    pipeline.board = board
+    return pipeline
+
+
+def pipeline_before_number(*, board: Board, number: int, moving: Pipeline) -> int | None:
+    """The id of the pipeline a pipeline placed at `number` (from 1) goes right after."""
+    if number <= 1:
+        return None
+    others = Pipeline.objects.filter(board=board).exclude(pk=moving.pk).order_by("position", "id")
+    found = others.values_list("pk", flat=True)[number - 2 : number - 1]
+    return found[0] if found else others.values_list("pk", flat=True).last()
+
+
+def pipeline_number(*, pipeline: Pipeline) -> int:
+    earlier = Q(position__lt=pipeline.position) | Q(position=pipeline.position, pk__lt=pipeline.pk)
+    return Pipeline.objects.filter(board_id=pipeline.board_id).filter(earlier).count() + 1
+
+
+def board_pipelines_names(*, board: Board, numbered: bool = False) -> list[Pipeline]:
+    """The board's pipelines in order, without cards (a move form's choices); with `number`s from 1."""
+    pipelines = list(Pipeline.objects.filter(board=board).only("id", "board_id", "name", "position"))
+    if numbered:
+        for number, pipeline in enumerate(pipelines, 1):
+            pipeline.number = number
+    return pipelines

@@ -1,0 +1,155 @@
+"""Cards: create, edit, move, delete."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from board import events
+from board.models import Board, Card, EditClaim, Pipeline
+from board.services import ranks
+from board.services.claims import active_claim
+from board.services.common import User, acting, clean_description, clean_title, current_card, lock_board
+
+
+class ClaimHeld(ValidationError):
+    """Someone else has the card's edit form open: saving over it needs confirmation."""
+
+    def __init__(self, claim: EditClaim) -> None:
+        super().__init__(f"{claim.user.get_username()} is editing this card right now. Save anyway?")
+        self.claim = claim
+
+
+class StaleEdit(ValidationError):
+    """A card edit based on an outdated version: `current` is what the card says now."""
+
+    def __init__(self, current: Card) -> None:
+        super().__init__("Someone else changed this card while you were editing it.")
+        self.current = current
+
+
+def _pipeline_of(locked: Board, pipeline: Pipeline) -> Pipeline:
+    current = Pipeline.objects.filter(pk=pipeline.pk, board=locked).first()
+    if current is None:
+        raise ValidationError("That pipeline no longer exists.")
+    return current
+
+
+@transaction.atomic
+def card_create(*, pipeline: Pipeline, title: str, description: str = "", actor: User | None = None) -> Card:
+    """Add a card at the end of a pipeline."""
+    title = clean_title(title, field="Title")
+    description = clean_description(description)
+    locked = lock_board(pipeline.board)
+    target = _pipeline_of(locked, pipeline)
+    card = Card.objects.create(
+        board=locked,
+        pipeline=target,
+        title=title,
+        description=description,
+        position=ranks.after_last(Card.objects.filter(pipeline=target)),
+        updated_by=acting(actor),
+        rev=locked.version,
+    )
+    events.record(
+        board=locked,
+        kind=events.CARD_CREATED,
+        actor=actor,
+        card_id=card.pk,
+        pipeline_id=target.pk,
+        title=title,
+        pipeline=target.name,
+    )
+    return card
+
+
+@transaction.atomic
+def card_update(
+    *,
+    card: Card,
+    title: str,
+    description: str,
+    actor: User | None = None,
+    base_version: int | None = None,
+    over_claim: bool = True,
+) -> Card:
+    """Change a card's title and description.
+
+    With `base_version`, a save based on an older version of the card is refused
+    (no silent lost update); the caller shows the current text. Without `over_claim`,
+    saving while someone else has the card's edit form open is refused (ClaimHeld) so
+    the caller can ask for confirmation. Saving ends the saver's own claim.
+    """
+    title = clean_title(title, field="Title")
+    description = clean_description(description)
+    locked = lock_board(card.board)
+    current = current_card(locked, card)
+    if base_version is not None and current.version != base_version:
+        raise StaleEdit(current)
+    claim = active_claim(card=current)
+    if claim is not None and not over_claim and (actor is None or claim.user_id != actor.pk):
+        raise ClaimHeld(claim)
+    old_title, old_description = current.title, current.description
+    current.title, current.description = title, description
+    current.version += 1
+    current.rev = locked.version
+    current.updated_by = acting(actor)
+    current.save(update_fields=["title", "description", "version", "rev", "updated_by", "updated_at"])
+    if actor is not None:
+        EditClaim.objects.filter(card=current, user_id=actor.pk).delete()
+    events.record(
+        board=locked,
+        kind=events.CARD_UPDATED,
+        actor=actor,
+        card_id=current.pk,
+        old_title=old_title,
+        title=title,
+        description_changed=old_description != description,
+    )
+    current.board = locked
+    return current
+
+
+@transaction.atomic
+def card_move(
+    *, card: Card, pipeline: Pipeline, after: int | None = None, before: int | None = None, actor: User | None = None
+) -> Card:
+    """Place a card in `pipeline` of its board, right after the card `after` (None: at the top).
+
+    Mouse, touch, keyboard and the plain form all come here with the card's new neighbours
+    as the page saw them (`after`, and `before` the card below it); only the moved card's
+    row changes. A neighbour moved or deleted meanwhile still gives a sensible place: right
+    before `before` if that one is still in the pipeline, else the end of the pipeline.
+    """
+    locked = lock_board(card.board)
+    current = current_card(locked, card)
+    target = _pipeline_of(locked, pipeline)
+    source = current.pipeline
+    siblings = Card.objects.filter(pipeline=target).exclude(pk=current.pk)
+    current.pipeline = target
+    current.position = ranks.place_after(siblings, ranks.neighbour(siblings, after=after, before=before))
+    current.save(update_fields=["pipeline", "position"])
+    events.record(
+        board=locked,
+        kind=events.CARD_MOVED,
+        actor=actor,
+        card_id=current.pk,
+        title=current.title,
+        from_pipeline=source.pk,
+        from_name=source.name,
+        to_pipeline=target.pk,
+        to_name=target.name,
+    )
+    card.pipeline, card.position = target, current.position
+    return card
+
+
+@transaction.atomic
+def card_delete(*, card: Card, actor: User | None = None) -> None:
+    """Delete a card (wherever it is now: it may have moved meanwhile)."""
+    locked = lock_board(card.board)
+    current = current_card(locked, card)
+    current.delete()
+    events.record(
+        board=locked, kind=events.CARD_DELETED, actor=actor, pipeline_id=current.pipeline_id, title=current.title
+    )

@@ -1,0 +1,62 @@
+"""Edit claims: who has a card's edit form open, so others are asked before saving over it."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from board import events
+from board.models import CLAIM_TTL, Card, EditClaim
+from board.services.common import User, current_card, lock_board
+
+
+def active_claim(*, card: Card) -> EditClaim | None:
+    return EditClaim.objects.select_related("user").filter(card=card, expires_at__gt=timezone.now()).first()
+
+
+@transaction.atomic
+def claim_take(*, card: Card, user: User, page: str = "") -> EditClaim:
+    """Mark the card as being edited by `user`, unless someone else holds a live claim.
+
+    Returns the claim in force: the caller's own, or the other person's. Renewing one's own
+    live claim (the form opened again) changes nothing others see: no version, no event.
+    """
+    current = active_claim(card=card)
+    if current is not None and current.user_id == user.pk:
+        current.page, current.expires_at = page, timezone.now() + CLAIM_TTL
+        current.save(update_fields=["page", "expires_at"])
+        return current
+    locked = lock_board(card.board)
+    card = current_card(locked, card)
+    current = active_claim(card=card)
+    if current is not None:
+        # Someone else's, taken meanwhile: nothing changes, so the version bump is undone (a
+        # version no event carries would look to every process like a change it missed).
+        transaction.set_rollback(True)
+        return current
+    claim, _ = EditClaim.objects.update_or_create(
+        card=card, defaults={"user": user, "page": page, "expires_at": timezone.now() + CLAIM_TTL}
+    )
+    Card.objects.filter(pk=card.pk).update(rev=locked.version)
+    events.record(board=locked, kind=events.CLAIM_TAKEN, actor=user, card_id=card.pk, title=card.title)
+    return claim
+
+
+@transaction.atomic
+def claim_release(*, card: Card, user: User) -> bool:
+    """End `user`'s claim on the card (saved or cancelled); return whether there was one."""
+    if not EditClaim.objects.filter(card=card, user_id=user.pk).exists():
+        return False
+    locked = lock_board(card.board)
+    EditClaim.objects.filter(card=card, user_id=user.pk).delete()
+    Card.objects.filter(pk=card.pk).update(rev=locked.version)
+    events.record(board=locked, kind=events.CLAIM_RELEASED, actor=user, card_id=card.pk, title=card.title)
+    return True
+
+
+def claims_release_page(*, page: str) -> int:
+    """End the claims held by an open page whose socket is gone; return how many."""
+    ended = 0
+    for claim in list(EditClaim.objects.filter(page=page).select_related("card__board", "user")):
+        ended += claim_release(card=claim.card, user=claim.user)
+    return ended

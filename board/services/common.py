@@ -1,0 +1,53 @@
+"""What every write shares: the board's row lock and the checks on names and text."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db.models import F
+
+from board.models import DESCRIPTION_MAX, TITLE_MAX, Board, Card
+
+User = AbstractBaseUser
+
+
+def lock_board(board: Board) -> Board:
+    """Take the board's row lock, bump its version, and return the board as its row now reads.
+
+    Every write to a board starts here, inside its transaction: the UPDATE holds the row lock
+    until commit (PostgreSQL), so writes to one board run one at a time (SQLite's IMMEDIATE
+    transactions serialise all writers anyway), and each write gets the next version.
+    """
+    if not Board.objects.filter(pk=board.pk).update(version=F("version") + 1):
+        raise ValidationError("This board no longer exists.")
+    return Board.objects.get(pk=board.pk)
+
+
+def current_card(locked: Board, card: Card) -> Card:
+    """The card's row as it is now, under the board's lock (it may have gone meanwhile)."""
+    current = Card.objects.select_related("pipeline").filter(pk=card.pk, board=locked).first()
+    if current is None:
+        raise ValidationError("This card no longer exists.")
+    return current
+
+
+def acting(actor: User | None) -> User | None:
+    """The user to record as having made a change (nobody for anonymous or system writes)."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def clean_title(value: str | None, *, field: str = "Name") -> str:
+    """Strip a name or title and refuse it empty or over-long."""
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError(f"{field} cannot be empty.")
+    if len(text) > TITLE_MAX:
+        raise ValidationError(f"{field} is too long ({len(text)} characters; at most {TITLE_MAX}).")
+    return text
+
+
+def clean_description(value: str | None) -> str:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if len(text) > DESCRIPTION_MAX:
+        raise ValidationError(f"Description is too long ({len(text)} characters; at most {DESCRIPTION_MAX}).")
+    return text

@@ -1,0 +1,75 @@
+"""Pipelines: create, rename, move, delete."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from board import events
+from board.models import Board, Pipeline
+from board.services import ranks
+from board.services.common import User, clean_title, lock_board
+
+
+@transaction.atomic
+def pipeline_create(*, board: Board, name: str, actor: User | None = None) -> Pipeline:
+    """Add a pipeline at the end of the board."""
+    name = clean_title(name, field="Pipeline name")
+    locked = lock_board(board)
+    position = ranks.after_last(Pipeline.objects.filter(board=locked))
+    pipeline = Pipeline.objects.create(board=locked, name=name, position=position)
+    events.record(board=locked, kind=events.PIPELINE_CREATED, actor=actor, pipeline=pipeline.pk, name=name)
+    return pipeline
+
+
+def _current(locked: Board, pipeline: Pipeline) -> Pipeline:
+    """The pipeline's row as it is now (it may have been deleted meanwhile)."""
+    current = Pipeline.objects.filter(pk=pipeline.pk, board=locked).first()
+    if current is None:
+        raise ValidationError("That pipeline no longer exists.")
+    return current
+
+
+@transaction.atomic
+def pipeline_rename(*, pipeline: Pipeline, name: str, actor: User | None = None) -> Pipeline:
+    """Rename a pipeline."""
+    name = clean_title(name, field="Pipeline name")
+    locked = lock_board(pipeline.board)
+    current = _current(locked, pipeline)
+    old, current.name = current.name, name
+    current.save(update_fields=["name"])
+    pipeline.name = name
+    events.record(board=locked, kind=events.PIPELINE_RENAMED, actor=actor, pipeline=pipeline.pk, old=old, new=name)
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_move(
+    *, pipeline: Pipeline, after: int | None = None, before: int | None = None, actor: User | None = None
+) -> Pipeline:
+    """Place a pipeline right after the pipeline `after` (None: first) of its board.
+
+    Drag and drop, the keyboard and the plain form all come here with the pipeline's new
+    neighbours as the page saw them. A neighbour deleted meanwhile still gives a sensible
+    place: right before `before` if that one is still there, else the end.
+    """
+    locked = lock_board(pipeline.board)
+    current = _current(locked, pipeline)
+    others = Pipeline.objects.filter(board=locked).exclude(pk=current.pk)
+    current.position = ranks.place_after(others, ranks.neighbour(others, after=after, before=before))
+    current.save(update_fields=["position"])
+    pipeline.position = current.position
+    events.record(board=locked, kind=events.PIPELINE_MOVED, actor=actor, pipeline=pipeline.pk, name=current.name)
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_delete(*, pipeline: Pipeline, actor: User | None = None) -> None:
+    """Delete a pipeline and its cards."""
+    locked = lock_board(pipeline.board)
+    current = _current(locked, pipeline)
+    count = current.cards.count()
+    current.delete()
+    events.record(
+        board=locked, kind=events.PIPELINE_DELETED, actor=actor, pipeline=pipeline.pk, name=current.name, cards=count
+    )

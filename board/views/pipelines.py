@@ -1,0 +1,57 @@
+"""Pipelines: add, rename, move, delete."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.urls import reverse
+
+from board import selectors, services
+from board.forms import NameForm, NeighbourForm, PositionForm
+from board.live.origin import capture
+from board.selectors import Access
+from board.views.answers import HtmxHttpRequest, board_endpoint, board_url, confirm, done, panel_html, valid
+
+
+@board_endpoint(need="edit")
+def pipeline_create(request: HtmxHttpRequest, access: Access) -> HttpResponse:
+    name = valid(NameForm(request.POST))["name"]
+    with capture() as captured:
+        services.pipeline_create(board=access.board, name=name, actor=request.user)
+    return done(request, captured, board_url(access))
+
+
+@board_endpoint(need="edit")
+def pipeline_rename(request: HtmxHttpRequest, access: Access, pipeline_id: int) -> HttpResponse:
+    pipeline = selectors.pipeline_of_board(board=access.board, pipeline_id=pipeline_id)
+    name = valid(NameForm(request.POST))["name"]
+    with capture() as captured:
+        services.pipeline_rename(pipeline=pipeline, name=name, actor=request.user)
+    return done(request, captured, board_url(access))
+
+
+@board_endpoint(need="edit")
+def pipeline_move(request: HtmxHttpRequest, access: Access, pipeline_id: int) -> HttpResponse:
+    """One move path: drag, keyboard and touch post the new neighbours; the plain form a position (from 1)."""
+    pipeline = selectors.pipeline_of_board(board=access.board, pipeline_id=pipeline_id)
+    if "position" in request.POST:
+        number = valid(PositionForm(request.POST))["position"]
+        after = selectors.pipeline_before_number(board=access.board, number=number, moving=pipeline)
+        before = None
+    else:
+        data = valid(NeighbourForm(request.POST))
+        after, before = data["after"], data["before"]
+    with capture() as captured:
+        services.pipeline_move(pipeline=pipeline, after=after, before=before, actor=request.user)
+    return done(request, captured, board_url(access))
+
+
+@board_endpoint(need="edit", methods=("GET", "POST"))
+def pipeline_delete(request: HtmxHttpRequest, access: Access, pipeline_id: int) -> HttpResponse:
+    pipeline = selectors.pipeline_of_board(board=access.board, pipeline_id=pipeline_id)
+    if request.method == "GET":
+        count = pipeline.cards.count()
+        question = f"Delete the pipeline “{pipeline.name}” and its {count} card{'s' if count != 1 else ''}?"
+        return confirm(request, access, question, reverse("pipeline-delete", args=[access.board.pk, pipeline.pk]))
+    with capture() as captured:
+        services.pipeline_delete(pipeline=pipeline, actor=request.user)
+    return done(request, captured, board_url(access), panel_html("", {}))
