@@ -73,6 +73,9 @@ def child_env(db: Database, secret_key: str, **extra: str) -> dict[str, str]:
         SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
+        # The README's production allocator setting (glibc): large transient buffers get
+        # their own mappings, returned when freed.
+        MALLOC_MMAP_THRESHOLD_=os.environ.get("MALLOC_MMAP_THRESHOLD_", "65536"),
     )
     env.update(extra)
     return env
@@ -122,11 +125,12 @@ def _description(n: int) -> str:
 
 def _board(index: int, name: str, owner, n_pipelines: int, n_cards: int, editors: list, counter: list[int]) -> Layout:
     from board.models import Board, Card, Membership, Pipeline, Role
+    from board.services.ranks import STEP
 
     board = Board.objects.create(id=BOARD_ID_BASE + index, name=name, owner=owner, version=1)
     Membership.objects.bulk_create([Membership(board=board, user=u, role=Role.EDITOR) for u in editors], 500)
     pipelines = Pipeline.objects.bulk_create(
-        [Pipeline(board=board, name=f"Stage {p + 1}", position=p) for p in range(n_pipelines)]
+        [Pipeline(board=board, name=f"Stage {p + 1}", position=(p + 1) * STEP) for p in range(n_pipelines)]
     )
     cards = []
     for pipeline in pipelines:
@@ -139,7 +143,7 @@ def _board(index: int, name: str, owner, n_pipelines: int, n_cards: int, editors
                     pipeline=pipeline,
                     title=_title(n),
                     description=_description(n),
-                    position=position,
+                    position=(position + 1) * STEP,
                     updated_by=owner,  # as card_create records its author
                 )
             )

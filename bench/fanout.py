@@ -90,7 +90,7 @@ def wait_for(swarm: Swarm, version: int, series: Series) -> dict | None:
 
 
 class Mover:
-    """Moves cards across pipelines of the board, as the no-JavaScript move form posts them.
+    """Moves cards across pipelines of the board, as a drag or a keyboard move posts them.
 
     Move k takes the middle card of pipeline k mod P to the middle of pipeline (k+3) mod P:
     every move changes two pipelines, and the pipelines keep about their size.
@@ -109,9 +109,11 @@ class Mover:
         cards = self.layout.cards
         card = cards[source].pop(len(cards[source]) // 2)
         position = len(cards[target]) // 2
+        after = cards[target][position - 1] if position > 0 else ""
+        before = cards[target][position] if position < len(cards[target]) else ""
         cards[target].insert(position, card)
         path = f"/b/{self.layout.board_id}/c/{card}/move/"
-        status, body, seconds = self.browser.post(path, {"pipeline": target, "position": position})
+        status, body, seconds = self.browser.post(path, {"pipeline": target, "after": after, "before": before})
         if status != 200:
             raise RuntimeError(f"move answered {status}: {body[:300]}")
         return int(VERSION.search(body).group(1)), body, seconds, [source, target]
