@@ -6,10 +6,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from board import events
-from board.models import Board, Card, EditClaim, Pipeline
+from board.models import Card, EditClaim, Pipeline
 from board.services import ranks
 from board.services.claims import active_claim
-from board.services.common import User, acting, clean_description, clean_title, current_card, lock_board
+from board.services.common import (
+    User,
+    acting,
+    clean_description,
+    clean_title,
+    current_card,
+    current_pipeline,
+    lock_board,
+)
 
 
 class ClaimHeld(ValidationError):
@@ -28,20 +36,13 @@ class StaleEdit(ValidationError):
         self.current = current
 
 
-def _pipeline_of(locked: Board, pipeline: Pipeline) -> Pipeline:
-    current = Pipeline.objects.filter(pk=pipeline.pk, board=locked).first()
-    if current is None:
-        raise ValidationError("That pipeline no longer exists.")
-    return current
-
-
 @transaction.atomic
 def card_create(*, pipeline: Pipeline, title: str, description: str = "", actor: User | None = None) -> Card:
     """Add a card at the end of a pipeline."""
     title = clean_title(title, field="Title")
     description = clean_description(description)
     locked = lock_board(pipeline.board)
-    target = _pipeline_of(locked, pipeline)
+    target = current_pipeline(locked, pipeline)
     card = Card.objects.create(
         board=locked,
         pipeline=target,
@@ -123,7 +124,7 @@ def card_move(
     """
     locked = lock_board(card.board)
     current = current_card(locked, card)
-    target = _pipeline_of(locked, pipeline)
+    target = current_pipeline(locked, pipeline)
     source = current.pipeline
     siblings = Card.objects.filter(pipeline=target).exclude(pk=current.pk)
     current.pipeline = target

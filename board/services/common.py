@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import F
 
-from board.models import DESCRIPTION_MAX, TITLE_MAX, Board, Card
+from board.models import DESCRIPTION_MAX, TITLE_MAX, Board, Card, Pipeline
 
 User = AbstractBaseUser
 
@@ -28,6 +28,14 @@ def current_card(locked: Board, card: Card) -> Card:
     current = Card.objects.select_related("pipeline").filter(pk=card.pk, board=locked).first()
     if current is None:
         raise ValidationError("This card no longer exists.")
+    return current
+
+
+def current_pipeline(locked: Board, pipeline: Pipeline) -> Pipeline:
+    """The pipeline's row as it is now, under the board's lock (it may have gone meanwhile)."""
+    current = Pipeline.objects.filter(pk=pipeline.pk, board=locked).first()
+    if current is None:
+        raise ValidationError("That pipeline no longer exists.")
     return current
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from board import events
 from board.models import Board, Pipeline
 from board.services import ranks
-from board.services.common import User, clean_title, lock_board
+from board.services.common import User, clean_title, current_pipeline, lock_board
 
 
 @transaction.atomic
@@ -22,20 +21,12 @@ def pipeline_create(*, board: Board, name: str, actor: User | None = None) -> Pi
     return pipeline
 
 
-def _current(locked: Board, pipeline: Pipeline) -> Pipeline:
-    """The pipeline's row as it is now (it may have been deleted meanwhile)."""
-    current = Pipeline.objects.filter(pk=pipeline.pk, board=locked).first()
-    if current is None:
-        raise ValidationError("That pipeline no longer exists.")
-    return current
-
-
 @transaction.atomic
 def pipeline_rename(*, pipeline: Pipeline, name: str, actor: User | None = None) -> Pipeline:
     """Rename a pipeline."""
     name = clean_title(name, field="Pipeline name")
     locked = lock_board(pipeline.board)
-    current = _current(locked, pipeline)
+    current = current_pipeline(locked, pipeline)
     old, current.name = current.name, name
     current.save(update_fields=["name"])
     pipeline.name = name
@@ -54,7 +45,7 @@ def pipeline_move(
     place: right before `before` if that one is still there, else the end.
     """
     locked = lock_board(pipeline.board)
-    current = _current(locked, pipeline)
+    current = current_pipeline(locked, pipeline)
     others = Pipeline.objects.filter(board=locked).exclude(pk=current.pk)
     current.position = ranks.place_after(others, ranks.neighbour(others, after=after, before=before))
     current.save(update_fields=["position"])
@@ -67,7 +58,7 @@ def pipeline_move(
 def pipeline_delete(*, pipeline: Pipeline, actor: User | None = None) -> None:
     """Delete a pipeline and its cards."""
     locked = lock_board(pipeline.board)
-    current = _current(locked, pipeline)
+    current = current_pipeline(locked, pipeline)
     count = current.cards.count()
     current.delete()
     events.record(
