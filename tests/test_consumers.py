@@ -452,5 +452,3 @@ def test_pages_opening_together_on_a_layer_whose_channels_take_a_moment_all_rece
             task.cancel()
 
     run(scenario)
-
-

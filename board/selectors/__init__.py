@@ -17,7 +17,6 @@ from board.selectors.pipelines import (
     board_pipelines,
     board_pipelines_names,
     pipeline_before_number,
-    pipeline_number,
     pipeline_of_board,
     pipelines_by_id,
 )
@@ -45,7 +44,6 @@ __all__ = [
     "membership_of_board",
     "online_users",
     "pipeline_before_number",
-    "pipeline_number",
     "pipeline_of_board",
     "pipelines_by_id",
     "role_of",

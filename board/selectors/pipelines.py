@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import Http404
 
 from board.models import Board, Pipeline
@@ -53,11 +52,6 @@ def pipeline_before_number(*, board: Board, number: int, moving: Pipeline) -> in
     others = Pipeline.objects.filter(board=board).exclude(pk=moving.pk).order_by("position", "id")
     found = others.values_list("pk", flat=True)[number - 2 : number - 1]
     return found[0] if found else others.values_list("pk", flat=True).last()
-
-
-def pipeline_number(*, pipeline: Pipeline) -> int:
-    earlier = Q(position__lt=pipeline.position) | Q(position=pipeline.position, pk__lt=pipeline.pk)
-    return Pipeline.objects.filter(board_id=pipeline.board_id).filter(earlier).count() + 1
 
 
 def board_pipelines_names(*, board: Board, numbered: bool = False) -> list[Pipeline]:
