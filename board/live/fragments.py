@@ -54,19 +54,17 @@ def render_cards(
     for card in cards:
         claim_live = bool(card["claim_expires_at"] and card["claim_expires_at"] > now)
         when = ago(card["updated_at"], now) if card["editor"] else ""
-        flags = (claim_live, when, by, oob, card["id"] in hidden)
-        contexts[_card_key(board.pk, card, flags)] = (card, flags)
+        is_hidden = card["id"] in hidden
+        key = _card_key(board.pk, card, (claim_live, when, by, oob, is_hidden))
+        contexts[key] = {"card": card, "claim_live": claim_live, "ago": when, "by": by, "oob": oob, "hidden": is_hidden}
     cache = caches[CARDS_CACHE]
     try:
         found = cache.get_many(list(contexts))
     except Exception:  # noqa: BLE001 - a shared cache that is away (Redis) only costs rendering
         log.warning("card fragment cache unavailable; rendering every card", exc_info=True)
         cache, found = None, {}
-    missing = {}
-    for key, (card, (claim_live, when, by_, oob_, is_hidden)) in contexts.items():
-        if key not in found:
-            context = {"card": card, "claim_live": claim_live, "ago": when, "by": by_, "oob": oob_, "hidden": is_hidden}
-            missing[key] = found[key] = render_to_string(CARD_PARTIAL, context)
+    missing = {key: render_to_string(CARD_PARTIAL, context) for key, context in contexts.items() if key not in found}
+    found.update(missing)
     if missing and cache is not None:
         try:
             cache.set_many(missing)

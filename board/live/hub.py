@@ -97,6 +97,10 @@ class Hub:
             except Exception:  # noqa: BLE001 - the membership expires by itself
                 log.info("could not leave group of board %s", board_id, exc_info=True)
 
+    def _groups(self) -> list[str]:
+        """Every group this process's channel belongs to: logouts, and each board shown here."""
+        return [SESSIONS_GROUP, *(group_name(board_id) for board_id in self.boards)]
+
     async def _subscribe(self, group: str) -> None:
         try:
             await self.layer.group_add(group, self.channel)
@@ -133,9 +137,8 @@ class Hub:
         while True:
             try:
                 if not self.healthy:
-                    await self.layer.group_add(SESSIONS_GROUP, self.channel)
-                    for board_id in list(self.boards):
-                        await self.layer.group_add(group_name(board_id), self.channel)
+                    for group in self._groups():
+                        await self.layer.group_add(group, self.channel)
                     self.healthy = True
                     log.info("channel layer back; resyncing %d board(s)", len(self.boards))
                     for board_id in list(self.boards):
@@ -159,9 +162,8 @@ class Hub:
     async def _refresh_loop(self) -> None:
         while True:
             await asyncio.sleep(self.REFRESH_SECONDS)
-            await self._subscribe(SESSIONS_GROUP)
-            for board_id in list(self.boards):
-                await self._subscribe(group_name(board_id))
+            for group in self._groups():
+                await self._subscribe(group)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Hand one message to the local sockets it concerns, one message at a time."""

@@ -38,6 +38,18 @@ def card_of_board(*, board: Board, card_id: int) -> Card:
     return card
 
 
+def id_before_number(siblings: QuerySet, number: int) -> int | None:
+    """The id of the sibling an item placed at `number` (from 1) goes right after (None: first).
+
+    `siblings` leaves the item out; a number past the end puts it last.
+    """
+    if number <= 1:
+        return None
+    ordered = siblings.order_by("position", "id").values_list("pk", flat=True)
+    found = ordered[number - 2 : number - 1]
+    return found[0] if found else ordered.last()
+
+
 def card_ref_of_board(*, board: Board, card_id: int) -> Card:
     """One card of this board, as far as naming it to a service needs; 404 for another board's."""
     card = Card.objects.filter(board=board, pk=card_id).only("id", "board_id", "pipeline_id").first()
@@ -55,11 +67,7 @@ def card_number(*, card: Card) -> int:
 
 def card_before_number(*, pipeline: Pipeline, number: int, moving: Card) -> int | None:
     """The id of the card a card placed at `number` (from 1) of `pipeline` goes right after."""
-    if number <= 1:
-        return None
-    others = Card.objects.filter(pipeline=pipeline).exclude(pk=moving.pk).order_by("position", "id")
-    found = others.values_list("pk", flat=True)[number - 2 : number - 1]
-    return found[0] if found else others.values_list("pk", flat=True).last()
+    return id_before_number(Card.objects.filter(pipeline=pipeline).exclude(pk=moving.pk), number)
 
 
 def card_ids_matching(*, board: Board, query: str) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from board.models import Board, Pipeline
-from board.selectors.cards import fragment_rows
+from board.selectors.cards import fragment_rows, id_before_number
 
 
 def _with_cards(pipelines: list[Pipeline]) -> list[Pipeline]:
@@ -47,11 +47,7 @@ def pipeline_of_board(*, board: Board, pipeline_id: int) -> Pipeline:
 
 def pipeline_before_number(*, board: Board, number: int, moving: Pipeline) -> int | None:
     """The id of the pipeline a pipeline placed at `number` (from 1) goes right after."""
-    if number <= 1:
-        return None
-    others = Pipeline.objects.filter(board=board).exclude(pk=moving.pk).order_by("position", "id")
-    found = others.values_list("pk", flat=True)[number - 2 : number - 1]
-    return found[0] if found else others.values_list("pk", flat=True).last()
+    return id_before_number(Pipeline.objects.filter(board=board).exclude(pk=moving.pk), number)
 
 
 def board_pipelines_names(*, board: Board, numbered: bool = False) -> list[Pipeline]:

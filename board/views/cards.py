@@ -28,8 +28,8 @@ DETAIL = "board/card_panel.html#card_detail"
 EDIT = "board/card_panel.html#card_edit"
 
 
-def card_url(access: Access, card: Any) -> str:
-    return reverse("card", args=[access.board.pk, card.pk])
+def card_url(access: Access, card_id: int) -> str:
+    return reverse("card", args=[access.board.pk, card_id])
 
 
 def card_context(access: Access, card: Any, **extra: Any) -> dict[str, Any]:
@@ -99,7 +99,7 @@ def card_edit(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpRes
         context = card_context(access, current, form=fresh, stale=current, message=stale.messages[0])
         return show_panel(request, access, EDIT, context, status=409)
     card = selectors.card_of_board(board=access.board, card_id=card.pk)
-    return done(request, captured, card_url(access, card), panel_html(DETAIL, card_context(access, card)))
+    return done(request, captured, card_url(access, card.pk), panel_html(DETAIL, card_context(access, card)))
 
 
 @board_endpoint(need="edit", methods=("GET", "POST"))
@@ -136,4 +136,4 @@ def card_release(request: HtmxHttpRequest, access: Access, card_id: int) -> Http
     card = selectors.card_of_board(board=access.board, card_id=card_id)
     with capture() as captured:
         services.claim_release(card=card, user=request.user)
-    return done(request, captured, card_url(access, card), panel_html(DETAIL, card_context(access, card)))
+    return done(request, captured, card_url(access, card.pk), panel_html(DETAIL, card_context(access, card)))

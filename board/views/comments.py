@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,8 +15,17 @@ from board import selectors, services
 from board.forms import CommentForm
 from board.live.origin import capture
 from board.selectors import Access
-from board.views.answers import HtmxHttpRequest, board_endpoint, board_page, confirm, done, first_error, valid
-from board.views.cards import DETAIL, card_context
+from board.views.answers import (
+    HtmxHttpRequest,
+    board_endpoint,
+    board_page,
+    confirm,
+    done,
+    first_error,
+    refusal,
+    valid,
+)
+from board.views.cards import DETAIL, card_context, card_url
 
 COMMENT = "board/comments.html#comment"
 COMMENT_EDIT = "board/comments.html#comment_edit"
@@ -25,10 +35,6 @@ def comment_context(access: Access, comment: Any, **extra: Any) -> dict[str, Any
     return {"board": access.board, "comment": comment, "now": timezone.now(), **extra}
 
 
-def _card_url(access: Access, card_id: int) -> str:
-    return reverse("card", args=[access.board.pk, card_id])
-
-
 @board_endpoint(need="read")
 def comment_create(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpResponse:
     """Any member comments, viewers included: it is how a viewer takes part."""
@@ -36,14 +42,14 @@ def comment_create(request: HtmxHttpRequest, access: Access, card_id: int) -> Ht
     body = valid(CommentForm(request.POST))["body"]
     with capture() as captured:
         services.comment_create(card=card, author=request.user, body=body)
-    return done(request, captured, _card_url(access, card.pk))
+    return done(request, captured, card_url(access, card.pk))
 
 
 @board_endpoint(need="read", methods=("GET",))
 def comment_detail(request: HtmxHttpRequest, access: Access, comment_id: int) -> HttpResponse:
     comment = selectors.comment_of_board(board=access.board, comment_id=comment_id)
     if not request.htmx:
-        return redirect(_card_url(access, comment.card_id))
+        return redirect(card_url(access, comment.card_id))
     return render(request, COMMENT, comment_context(access, comment))
 
 
@@ -61,14 +67,13 @@ def comment_edit(request: HtmxHttpRequest, access: Access, comment_id: int) -> H
     if not form.is_valid():
         context = comment_context(access, comment, message=first_error(form), body=request.POST.get("body", ""))
         if request.htmx:
-            response = render(request, COMMENT_EDIT, context, status=400)
+            response = refusal(render_to_string(COMMENT_EDIT, context, request=request), 400)
             response["HX-Retarget"], response["HX-Reswap"] = f"#comment-{comment.pk}", "outerHTML"
-            response["X-LiveBoard-Message"] = "1"
             return response
         raise ValidationError(first_error(form))
     with capture() as captured:
         services.comment_update(comment=comment, actor=request.user, body=form.cleaned_data["body"])
-    return done(request, captured, _card_url(access, comment.card_id))
+    return done(request, captured, card_url(access, comment.card_id))
 
 
 @board_endpoint(need="read", methods=("GET", "POST"))
@@ -83,4 +88,4 @@ def comment_delete(request: HtmxHttpRequest, access: Access, comment_id: int) ->
     card_id = comment.card_id
     with capture() as captured:
         services.comment_delete(comment=comment, actor=request.user)
-    return done(request, captured, _card_url(access, card_id))
+    return done(request, captured, card_url(access, card_id))

@@ -13,7 +13,7 @@ from board.forms import MemberForm, RoleForm
 from board.live.origin import Captured, capture
 from board.models import Role
 from board.selectors import Access
-from board.views.answers import HtmxHttpRequest, board_endpoint, done, first_error, panel_html, show_panel, valid
+from board.views.answers import HtmxHttpRequest, board_endpoint, done, panel_html, show_panel, valid
 
 MEMBERS = "board/members.html#members"
 
@@ -48,8 +48,9 @@ def member_add(request: HtmxHttpRequest, access: Access) -> HttpResponse:
             services.member_add(board=access.board, username=data["username"], role=data["role"], actor=request.user)
     except ValidationError as exc:
         # The panel stays open with the message and what was typed, with or without JavaScript.
-        message = " ".join(exc.messages) if form.is_valid() else first_error(form)
-        context = members_context(access, message=message, username=request.POST.get("username", "")[:150])
+        context = members_context(
+            access, message=" ".join(exc.messages), username=request.POST.get("username", "")[:150]
+        )
         return show_panel(request, access, MEMBERS, context, status=400)
     return members_done(request, access, captured)
 
