@@ -30,7 +30,7 @@ def claim_take(*, card: Card, user: User, page: str = "") -> EditClaim:
     card = current_card(locked, card)
     current = active_claim(card=card)
     if current is not None:
-        # Someone else's, taken meanwhile: nothing changes, so the version bump is undone (a
+        # Someone else's live claim: nothing changes, so the version bump is undone (a
         # version no event carries would look to every process like a change it missed).
         transaction.set_rollback(True)
         return current

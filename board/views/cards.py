@@ -98,7 +98,6 @@ def card_edit(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpRes
         )
         context = card_context(access, current, form=fresh, stale=current, message=stale.messages[0])
         return show_panel(request, access, EDIT, context, status=409)
-    card = selectors.card_of_board(board=access.board, card_id=card.pk)
     return done(request, captured, card_url(access, card.pk), panel_html(DETAIL, card_context(access, card)))
 
 
