@@ -7,10 +7,6 @@
   var ended = false;
 
   function live() { return document.getElementById("live"); }
-  function version(el) {
-    var n = el && el.getAttribute && el.getAttribute("data-v");
-    return n === null || n === undefined ? null : Number(n);
-  }
   function setStatus(state, text) {
     var el = document.getElementById("live-status");
     if (!el) return;
@@ -23,24 +19,13 @@
     if (e.detail.xhr.getResponseHeader("X-LiveBoard-Message")) e.stopPropagation();
   }, true);
 
-  // ordering: never let an older fragment replace a newer one
+  // Presence lists are stamped: an older one never replaces a newer one.
   document.addEventListener("htmx:oobBeforeSwap", function (e) {
-    var frag = e.detail.fragment;
-    var incoming = frag.nodeType === 11 ? frag.firstElementChild : frag;
-    var target = e.detail.target;
-    var nv = version(incoming), tv = version(target);
-    if (nv === null || tv === null) return;
-    if (nv <= tv) { e.detail.shouldSwap = false; return; }
-    var inner = target.querySelectorAll("[data-v]");
-    for (var i = 0; i < inner.length; i++) {
-      if (version(inner[i]) > nv) {
-        // Part of it is newer: ask for the whole board, not a mix.
-        e.detail.shouldSwap = false;
-        resync();
-        return;
-      }
-    }
-    keepTyping(target);
+    var frag = e.detail.fragment, incoming = frag.nodeType === 11 ? frag.firstElementChild : frag;
+    var nv = incoming && incoming.getAttribute && incoming.getAttribute("data-stamp");
+    var tv = e.detail.target.getAttribute("data-stamp");
+    if (nv && tv && Number(nv) <= Number(tv)) { e.detail.shouldSwap = false; return; }
+    keepTyping(e.detail.target);
   });
 
   // A live swap must not eat what is being typed inside it.
@@ -211,8 +196,7 @@
 
 
   // moving cards and pipelines by mouse, touch or keyboard: each posts the item and its new neighbours
-  var moving = null;      // {el, list, parent, next, mode}
-  var held = [];          // socket messages held during a move
+  var moving = null;      // {el, list, parent, next, mode}; steps wait while it is set
 
   function canEdit() { var l = live(); return l && l.getAttribute("data-role") !== "viewer"; }
   function isCard(el) { return el.classList.contains("card"); }
@@ -240,8 +224,8 @@
     if (a) { a.textContent = ""; setTimeout(function () { a.textContent = text; }, 30); }
   }
   function insert(list, el, before) {
-    // Pipelines go before the "add pipeline" form, which stays last.
-    if (!before && !isCard(el)) before = list.querySelector(":scope > form");
+    // Pipelines stay before the end of their strip (the "add pipeline" form).
+    if (!before && !isCard(el)) before = document.getElementById("pipelines-end");
     if (el.parentElement !== list || el.nextElementSibling !== before) list.insertBefore(el, before || null);
   }
 
@@ -250,6 +234,16 @@
     el.classList.add("moving");
     document.body.classList.add("is-moving");
   }
+  function back(m) {
+    if (m.parent.isConnected) moveNode(m.parent, m.el, m.next && m.next.parentNode === m.parent ? m.next : null);
+  }
+  function moveNode(list, el, before) {
+    // Moving a node blurs what has the focus inside it: give it back.
+    var f = document.activeElement;
+    if (el.parentElement === list && el.nextSibling === before) return;
+    list.insertBefore(el, before);
+    if (f && el.contains(f) && document.activeElement !== f) f.focus({ preventScroll: true });
+  }
   function finish(commit, told) {
     // told(ok): whether the server took it (a card deleted meanwhile is refused).
     if (!moving) return false;
@@ -257,9 +251,9 @@
     m.el.classList.remove("moving");
     document.body.classList.remove("is-moving");
     if (!commit || (m.el.parentElement === m.parent && m.el.nextSibling === m.next)) {
-      if (m.parent.isConnected) m.parent.insertBefore(m.el, m.next && m.next.parentNode === m.parent ? m.next : null);
+      back(m);
       moving = null;
-      release();
+      drain();
       if (told) told(null);
       return false;
     }
@@ -269,7 +263,13 @@
     values.after = i > 0 ? all[i - 1].getAttribute(attr) : "";
     values.before = i < all.length - 1 ? all[i + 1].getAttribute(attr) : "";
     m.posting = true;
-    function done() { moving = null; release(); if (told) told(!m.refused); }
+    function done() {
+      // The answer's step places the card where the server put it, on the page as it was.
+      if (!m.refused) back(m);
+      moving = null;
+      drain();
+      if (told) told(!m.refused);
+    }
     htmx.ajax("POST", m.el.getAttribute("data-move-url"), { source: m.el, values: values, swap: "none" }).then(done, done);
     return true;
   }
@@ -278,50 +278,104 @@
     if (!moving || !moving.posting || e.detail.successful) return;
     var m = moving;
     m.refused = true;
-    if (m.parent.isConnected) m.parent.insertBefore(m.el, m.next && m.next.parentNode === m.parent ? m.next : null);
+    back(m);
     if (m.mode !== "keyboard") announce(e.detail.xhr.status ? "The move was refused." : "The move was not saved.");
     resync();
   });
-  // Socket messages: held during a move; parts for what this page lacks are left out.
-  var fromSocket = false;
+  // Changes come as steps, one per board version, from the socket and from this page's own
+  // answers, in any order: each is applied on top of the one before it, none twice. A gap
+  // that stays (a lost answer) or a step that does not fit this page brings the whole board.
+  var shown = Number(live() && live().getAttribute("data-v")) || 0;
+  var steps = {}, gap = null, fromSocket = false;
   document.addEventListener("htmx:wsBeforeMessage", function (e) {
     e.preventDefault();
-    if (moving) held.push(e.detail.message); else apply(e.detail.message);
+    var rest = take(e.detail.message, true);
+    swapIn(present(rest).html);
   });
-  function release() {
-    var messages = held; held = [];
-    messages.forEach(apply);
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var r = e.detail.serverResponse;
+    if (r && r.indexOf("hx-swap-oob") >= 0 && r.trim()[0] === "<") e.detail.serverResponse = present(take(r, false)).html;
+  });
+  function take(html, socket) {
+    // Files the steps in `html` and returns what else it holds (not versioned).
+    var t = document.createElement("template");
+    t.innerHTML = html;
+    Array.prototype.slice.call(t.content.children).forEach(function (s) {
+      if (!s.hasAttribute("data-step")) return;
+      var v = Number(s.getAttribute("data-step"));
+      if (s.hasAttribute("data-whole") ? v >= shown : v > shown) steps[v] = { html: s.innerHTML, whole: s.hasAttribute("data-whole"), socket: socket };
+      s.remove();
+    });
+    drain();
+    return t.innerHTML;
   }
-  function present(html) {
-    var t = document.createElement("template"), keep = [];
+  function drain() {
+    if (moving) return;
+    var whole = Object.keys(steps).filter(function (v) { return steps[v].whole; }).map(Number);
+    if (whole.length) {
+      var v = Math.max.apply(null, whole);
+      if (!run(steps[v], true)) return;
+      shown = v;
+    }
+    Object.keys(steps).forEach(function (v) { if (Number(v) <= shown) delete steps[v]; });
+    while (steps[shown + 1]) {
+      var next = steps[shown + 1];
+      delete steps[shown + 1];
+      shown++;
+      if (!run(next, false)) { shown--; steps = {}; resync(); return; }
+    }
+    clearTimeout(gap);
+    gap = Object.keys(steps).length ? setTimeout(function () { gap = null; resync(); }, 1500) : null;
+  }
+  function run(step, whole) {
+    var kept = present(step.html, step.socket);
+    if (kept.html) swapIn(kept.html, step.socket);
+    renumber();
+    return whole || kept.fits;
+  }
+  function place(el, socket) {
+    // Moves a node the page has: its new parent, right after `data-after` (none: first).
+    var item = document.getElementById(el.id), list = document.getElementById(el.getAttribute("data-in"));
+    var after = el.getAttribute("data-after"), prev = after && document.getElementById(after);
+    if (!item || !list || (after && (!prev || prev.parentElement !== list))) return false;
+    moveNode(list, item, prev ? prev.nextSibling : list.firstChild);
+    if (socket) changed(item, el.getAttribute("data-by"));
+    return true;
+  }
+  function renumber() {
+    document.querySelectorAll("#pipelines > .pipeline input[name=position]").forEach(function (input, i) {
+      if (input !== document.activeElement) input.value = i + 1;
+    });
+  }
+  function present(html, socket) {
+    // Leaves out the parts for what this page lacks; any but an optional one (an open
+    // panel's thread or history) or a deletion means the step does not fit. Places nodes.
+    var t = document.createElement("template"), keep = [], fits = true;
     t.innerHTML = html;
     Array.prototype.forEach.call(t.content.children, function (el) {
+      if (el.hasAttribute("data-in")) { fits = place(el, socket) && fits; return; }
       var oob = el.getAttribute("hx-swap-oob") || "true", i = oob.indexOf(":");
       if (document.querySelector(i > 0 ? oob.slice(i + 1) : "#" + CSS.escape(el.id))) {
         el.setAttribute("hx-swap-oob", oob);
         keep.push(el.outerHTML);
-      }
+      } else if (!el.hasAttribute("data-opt") && oob !== "delete") fits = false;
     });
-    return keep.join("");
+    return { html: keep.join(""), fits: fits };
   }
-  function apply(html) {
-    html = present(html);
+  function swapIn(html, socket) {
     if (!html) return;
-    fromSocket = true;
+    fromSocket = !!socket;
     try { htmx.swap(document.body, html, { swapStyle: "none" }); } finally { fromSocket = false; }
   }
-  // HTTP answers too.
-  document.addEventListener("htmx:beforeSwap", function (e) {
-    var r = e.detail.serverResponse;
-    if (r && r.indexOf("hx-swap-oob") >= 0 && r.trim()[0] === "<") e.detail.serverResponse = present(r);
-  });
   // Someone else's change flashes (CSS). Not a class: htmx's settle restores classes.
   document.addEventListener("htmx:oobAfterSwap", function (e) {
-    var el = e.target, by = el.getAttribute && el.getAttribute("data-by");
-    if (!fromSocket || !by || by === live().getAttribute("data-user")) return;
+    if (fromSocket) changed(e.target, e.target.getAttribute && e.target.getAttribute("data-by"));
+  });
+  function changed(el, by) {
+    if (!by || by === live().getAttribute("data-user")) return;
     el.setAttribute("data-changed", "");
     setTimeout(function () { el.removeAttribute("data-changed"); }, 2000);
-  });
+  }
 
   function nearest(list, el, x, y) {
     // The item `el` would land before.
@@ -460,5 +514,5 @@
     f.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
-  window.LiveBoard = { resync: resync, version: version };
+  window.LiveBoard = { resync: resync, shown: function () { return shown; } };
 })();

@@ -119,7 +119,7 @@ def test_pipeline_delete_in_the_admin_goes_through_the_service(
     assert response.status_code == 302
     assert list(Pipeline.objects.filter(board=world.board).values_list("pk", flat=True)) == [world.doing.pk]
     assert not Card.objects.filter(pk__in=[c.pk for c in world.cards]).exists()
-    assert any('id="pipelines"' in m.get("html", "") for _, m in published)
+    assert any(f'<i id="pipeline-{world.todo.pk}" hx-swap-oob="delete">' in m.get("html", "") for _, m in published)
     assert world.board.activities.first().kind == events.PIPELINE_DELETED
 
 

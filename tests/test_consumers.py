@@ -68,7 +68,7 @@ def test_connect_sends_the_whole_board_first(world):
         assert 'id="board-head"' in resync
         assert 'id="pipelines"' in resync
         assert f'id="card-{world.cards[0].pk}"' in resync
-        assert f'data-v="{world.board.version}"' in resync
+        assert resync.startswith(f'<template data-step="{world.board.version}" data-whole>')
         await communicator.disconnect()
 
     run(scenario)
@@ -88,12 +88,14 @@ def test_each_kind_of_change_reaches_members_as_its_smallest_fragment(world):
 
         await call(services.card_move, card=card, pipeline=world.doing, actor=world.owner)
         html = await viewer.receive_from(timeout=5)
-        assert f'id="pipeline-{world.todo.pk}"' in html and f'id="pipeline-{world.doing.pk}"' in html
+        assert f'<i id="card-{card.pk}" data-in="cards-{world.doing.pk}"' in html
+        assert f'id="count-{world.todo.pk}"' in html and f'id="count-{world.doing.pk}"' in html
+        assert "<section" not in html
         await editor.receive_from(timeout=5)
 
         await call(services.pipeline_create, board=world.board, name="Review", actor=world.owner)
         html = await viewer.receive_from(timeout=5)
-        assert 'id="pipelines"' in html and "Review" in html
+        assert "beforebegin:#pipelines-end" in html and "Review" in html and 'id="pipelines"' not in html
         await editor.receive_from(timeout=5)
 
         await call(services.board_rename, board=world.board, name="Roadmap 2", actor=world.owner)

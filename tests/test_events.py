@@ -92,7 +92,7 @@ CASES = {
     "pipeline_move": Case(
         lambda s: services.pipeline_move(pipeline=_w(s).doing, after=None, before=_w(s).todo.pk, actor=_w(s).editor),
         events.PIPELINE_MOVED,
-        lambda s, r: {"pipeline": _w(s).doing.pk, "name": "Doing"},
+        lambda s, r: {"pipeline": _w(s).doing.pk, "name": "Doing", "after": None},
         "editor",
     ),
     "pipeline_delete": Case(
@@ -124,6 +124,7 @@ CASES = {
             "from_name": "To do",
             "to_pipeline": _w(s).doing.pk,
             "to_name": "Doing",
+            "after": None,  # the card it now follows: none, it went first
         },
         "editor",
         lambda s, r: _w(s).cards[0].pk,
@@ -131,7 +132,7 @@ CASES = {
     "card_delete": Case(
         lambda s: services.card_delete(card=_w(s).cards[2], actor=_w(s).owner),
         events.CARD_DELETED,
-        lambda s, r: {"pipeline_id": _w(s).todo.pk, "title": "Card 2"},
+        lambda s, r: {"card": _w(s).cards[2].pk, "pipeline_id": _w(s).todo.pk, "title": "Card 2"},
         "owner",
         None,  # the card is gone: its event names no card row
     ),

@@ -81,12 +81,8 @@ def test_a_title_updated_in_the_shell_shows_in_the_next_page_and_the_next_broadc
     Card.objects.filter(pk=card.pk).update(title="Renamed in the shell")  # no service, no event
     shown = card_html(page(client, world.board), card.pk)
     assert "Renamed in the shell" in shown and "Card 1" not in shown
-    message = broadcast(
-        django_capture_on_commit_callbacks,
-        published,
-        lambda: services.card_create(pipeline=world.todo, title="Another"),  # re-renders `todo`
-    )
-    sent = card_html(message["html"], card.pk)
+    _, whole = fragments.render_resync(world.board.pk)  # what a (re)connecting page is sent
+    sent = card_html(whole, card.pk)
     assert "Renamed in the shell" in sent and "Card 1" not in sent
 
 
@@ -100,10 +96,12 @@ def test_a_card_saved_in_the_shell_shows_in_the_next_page_and_the_next_broadcast
     card.save()
     shown = card_html(page(client, world.board), card.pk)
     assert "Saved by hand" in shown and 'class="has-desc"' in shown
-    message = broadcast(
+    _, whole = fragments.render_resync(world.board.pk)
+    assert "Saved by hand" in card_html(whole, card.pk)
+    message = broadcast(  # the next change of that card sends it as it is now
         django_capture_on_commit_callbacks,
         published,
-        lambda: services.card_move(card=world.cards[2], pipeline=world.doing, after=None),  # both pipelines
+        lambda: services.comment_create(card=card, author=world.viewer, body="Seen"),
     )
     assert "Saved by hand" in card_html(message["html"], card.pk)
 
@@ -185,21 +183,15 @@ def test_after_a_change_only_the_changed_card_is_rendered_again(world, as_user, 
     assert card_renders == [world.cards[2].pk]
 
 
-def test_a_move_renders_both_pipelines_from_cached_cards(
-    world, as_user, card_renders, published, django_capture_on_commit_callbacks
-):
-    page(as_user(world.owner), world.board)
-    card_renders.clear()
+def test_a_move_renders_no_card(world, as_user, card_renders, published, django_capture_on_commit_callbacks):
     message = broadcast(
         django_capture_on_commit_callbacks,
         published,
         lambda: services.card_move(card=world.cards[0], pipeline=world.doing, after=None, actor=world.owner),
     )
-    # A move changes no card's fragment: the other cards of both pipelines come from the
-    # cache (the moved one's row names its new pipeline, so it may be rendered again).
-    assert set(card_renders) <= {world.cards[0].pk}
-    assert f'id="pipeline-{world.todo.pk}"' in message["html"] and f'id="pipeline-{world.doing.pk}"' in message["html"]
-    assert card_html(message["html"], world.cards[0].pk)
+    # A move changes no card's fragment: the page moves the node it has.
+    assert card_renders == []
+    assert "<li" not in message["html"].split('hx-swap-oob="afterbegin:#activity-list"')[0]
 
 
 def test_the_page_and_the_broadcast_show_a_card_with_the_same_bytes(
@@ -208,16 +200,21 @@ def test_the_page_and_the_broadcast_show_a_card_with_the_same_bytes(
     services.card_update(card=world.cards[1], title="Edited", description="x", actor=world.editor)
     services.claim_take(card=world.cards[2], user=world.editor, page="page-eddie-1")
     services.comment_create(card=world.cards[2], author=world.viewer, body="Note")
-    message = broadcast(  # a cold cache: these are rendered by the broadcast
-        django_capture_on_commit_callbacks,
-        published,
-        lambda: services.card_move(card=world.cards[0], pipeline=world.doing, after=None, actor=world.owner),
-    )
-    shown = page(as_user(world.viewer), world.board)  # from the cache the broadcast filled
+    caches[fragments.CARDS_CACHE].clear()
+    _, whole = fragments.render_resync(world.board.pk)  # a cold cache: rendered for a socket
+    shown = page(as_user(world.viewer), world.board)  # from the cache the socket's board filled
     caches[fragments.CARDS_CACHE].clear()
     fresh = page(as_user(world.viewer), world.board)  # rendered afresh
     for card in world.cards:
-        assert card_html(message["html"], card.pk) == card_html(shown, card.pk) == card_html(fresh, card.pk)
+        assert card_html(whole, card.pk) == card_html(shown, card.pk) == card_html(fresh, card.pk)
+    message = broadcast(
+        django_capture_on_commit_callbacks,
+        published,
+        lambda: services.card_create(pipeline=world.doing, title="New", actor=world.owner),
+    )
+    (new,) = Card.objects.filter(title="New")
+    sent = card_html(message["html"], new.pk).replace(f' data-by="{world.owner.pk}"', "")  # who made it, for the flash
+    assert sent == card_html(page(as_user(world.viewer), world.board), new.pk)
     assert "edited by eddie" in card_html(fresh, world.cards[1].pk)
     assert "✎ eddie" in card_html(fresh, world.cards[2].pk) and "1 comment<" in card_html(fresh, world.cards[2].pk)
 
@@ -229,14 +226,23 @@ def _membership(world, user) -> Membership:
     return Membership.objects.select_related("board", "user").get(board=world.board, user=user)
 
 
-def test_a_card_move_sends_both_pipelines_and_its_activity_line(world, published, django_capture_on_commit_callbacks):
+def test_a_card_move_sends_its_place_both_counts_and_its_activity_line(
+    world, published, django_capture_on_commit_callbacks
+):
     message = broadcast(
         django_capture_on_commit_callbacks,
         published,
         lambda: services.card_move(card=world.cards[0], pipeline=world.doing, after=None, actor=world.owner),
     )
     html = message["html"]
-    assert html.count('<section id="pipeline-') == 2
+    card, doing, owner = world.cards[0].pk, world.doing.pk, world.owner.pk
+    assert f'<i id="card-{card}" data-in="cards-{doing}" data-by="{owner}" hidden>' in html
+    assert re.findall(r'<span id="count-(\d+)"[^>]*>(\d+)<', html) == [
+        (str(world.todo.pk), "2"),
+        (str(world.doing.pk), "1"),
+    ]
+    assert "<section" not in html and '<li id="card-' not in html
+    assert len(html.encode()) < 1024
     assert 'hx-swap-oob="afterbegin:#activity-list"' in html
     assert f'hx-swap-oob="afterbegin:#history-{world.cards[0].pk}"' in html
     assert "moved “Card 0” from To do to Doing" in html
@@ -267,15 +273,15 @@ def test_a_board_rename_sends_the_header_and_the_crumb(world, published, django_
     assert "<section" not in html
 
 
-def test_a_pipeline_rename_sends_that_pipeline_only(world, published, django_capture_on_commit_callbacks):
+def test_a_pipeline_rename_sends_that_pipelines_head_only(world, published, django_capture_on_commit_callbacks):
     message = broadcast(
         django_capture_on_commit_callbacks,
         published,
         lambda: services.pipeline_rename(pipeline=world.doing, name="Underway", actor=world.owner),
     )
     html = message["html"]
-    assert re.findall(r'<section id="pipeline-(\d+)"', html) == [str(world.doing.pk)]
-    assert 'id="pipelines"' not in html
+    assert re.findall(r'<header id="pipeline-(\d+)-head"', html) == [str(world.doing.pk)]
+    assert "Underway" in html and "<section" not in html and 'id="pipelines"' not in html
 
 
 def test_a_comment_is_appended_to_the_cards_thread_and_its_deletion_removes_it(
@@ -301,7 +307,7 @@ def test_a_comment_is_appended_to_the_cards_thread_and_its_deletion_removes_it(
         published,
         lambda: services.comment_delete(comment=Comment.objects.get(pk=comment.pk), actor=world.owner),
     )
-    assert f'<li id="comment-{comment.pk}" hx-swap-oob="delete"></li>' in deleted["html"]
+    assert f'<li id="comment-{comment.pk}" hx-swap-oob="delete" data-opt></li>' in deleted["html"]
     assert "comment<" not in card_html(deleted["html"], world.cards[0].pk)
 
 
@@ -338,7 +344,7 @@ def test_each_message_carries_the_version_of_its_write(world, published, django_
     versions = [m["version"] for _, m in published]
     latest = Board.objects.get(pk=world.board.pk).version
     assert versions == [latest - 1, latest]
-    assert all(f'data-v="{m["version"]}"' in m["html"] for _, m in published)
+    assert all(m["html"].startswith(f'<template data-step="{m["version"]}">') for _, m in published)
 
 
 def test_for_event_renders_the_database_as_it_is_now_for_any_stored_event(world):

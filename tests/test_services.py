@@ -842,12 +842,12 @@ def test_a_card_rename_broadcasts_that_card_fragment(world, published, django_ca
     assert f'data-v="{message["version"]}"' in message["html"]
 
 
-def test_a_pipeline_add_broadcasts_the_whole_strip(world, published, django_capture_on_commit_callbacks):
+def test_a_pipeline_add_broadcasts_the_new_pipeline_at_the_end(world, published, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         pipeline = services.pipeline_create(board=world.board, name="Done")
     (_, message), *_ = published
-    assert 'id="pipelines"' in message["html"]
-    assert f'id="pipeline-{pipeline.pk}"' in message["html"]
+    assert 'id="pipelines"' not in message["html"]  # not the whole strip
+    assert f'<div hx-swap-oob="beforebegin:#pipelines-end">\n<section id="pipeline-{pipeline.pk}"' in message["html"]
     assert "Do not leak" not in message["html"]
 
 
@@ -855,7 +855,7 @@ def test_writes_inside_capture_hand_back_the_rendered_fragments(world, published
     with django_capture_on_commit_callbacks(execute=True):
         with origin.capture() as captured:
             services.pipeline_rename(pipeline=world.doing, name="Underway")
-    assert f'id="pipeline-{world.doing.pk}"' in captured.html
+    assert f'id="pipeline-{world.doing.pk}-head"' in captured.html
     assert "Underway" in captured.html
     (_, message), *_ = published
     assert captured.html == message["html"]  # the HTTP answer and the broadcast carry the same bytes

@@ -47,6 +47,9 @@ def test_every_url_on_the_board_page_its_panels_and_its_fragments_resolves(world
     (socket,) = re.findall(r'ws-connect="([^"?]+)', page)
     assert socket == f"/ws/b/{board}/"
     htmx = as_user(world.owner, htmx=True)
-    moved = htmx.post(reverse("card-move", args=[board, card]), {"pipeline": world.doing.pk, "after": ""})
-    assert moved.status_code == 200
-    check(moved.content.decode())
+    added = htmx.post(reverse("card-create", args=[board, world.doing.pk]), {"title": "New"})
+    assert added.status_code == 200
+    check(added.content.decode())
+    added = htmx.post(reverse("pipeline-create", args=[board]), {"name": "Later"})
+    assert added.status_code == 200
+    check(added.content.decode())

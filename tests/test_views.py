@@ -21,6 +21,7 @@ from django.urls import reverse
 from board import services
 from board.models import Activity, Board, Card, Comment, EditClaim, Membership, Pipeline, Role
 from tests.conftest import PASSWORD
+from tests.pages import board_order, page_of
 
 XSS = "<script>alert(1)</script>"
 XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -103,7 +104,8 @@ def oob_ids(response) -> list[str]:
 
 def fragment(body: str, element_id: str) -> str:
     """The markup of one pipeline (`pipeline-N`) or card (`card-N`) fragment in a body."""
-    tag = {"pipeline-": "section", "card-": "li"}.get(element_id.rstrip("0123456789"), "div")
+    kind = "head" if element_id.endswith("-head") else element_id.rstrip("0123456789")
+    tag = {"pipeline-": "section", "card-": "li", "head": "header"}.get(kind, "div")
     found = re.search(rf'<{tag} id="{element_id}"[^>]*>.*?</{tag}>', body, re.S)
     assert found, f"no {element_id} in the body"
     return found.group(0)
@@ -873,35 +875,41 @@ def test_card_edit_page_prefills_the_current_text_and_version(world, as_user):
 # --- htmx answers ------------------------------------------------------------------------------------
 
 
-def test_htmx_card_add_answers_with_its_pipeline(world, as_user):
+def test_htmx_card_add_answers_with_the_new_card_at_the_end_and_the_count(world, as_user):
     existing = services.card_create(pipeline=world.doing, title="Already there", actor=world.owner)
-    response = as_user(world.editor, htmx=True).post(
-        burl(world, "card-create", world.doing.pk), {"title": "Fresh card"}
-    )
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    response = client.post(burl(world, "card-create", world.doing.pk), {"title": "Fresh card"})
     assert response.status_code == 200
-    assert [i for i in oob_ids(response) if i.startswith("pipeline-")] == [f"pipeline-{world.doing.pk}"]
+    body = text_of(response)
+    assert f'hx-swap-oob="beforeend:#cards-{world.doing.pk}"' in body
+    assert "Already there" not in body  # the pipeline's other cards are not sent again
     new = Card.objects.get(title="Fresh card")
-    assert card_ids_in(fragment(text_of(response), f"pipeline-{world.doing.pk}")) == [existing.pk, new.pk]
-    assert card_order(world.doing) == [existing.pk, new.pk]  # added at the end
+    page.receive(body)
+    assert page.order()[world.doing.pk] == [existing.pk, new.pk] == card_order(world.doing)  # added at the end
+    assert page.counts == {world.doing.pk: 2}
     assert (new.pipeline_id, new.updated_by_id) == (world.doing.pk, world.editor.pk)
     assert flash_text(response) == ""  # any earlier error message is cleared
 
 
-def test_htmx_pipeline_add_answers_with_the_whole_strip(world, as_user):
+def test_htmx_pipeline_add_answers_with_the_new_pipeline_at_the_end(world, as_user):
     client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
     response = client.post(burl(world, "pipeline-create"), {"name": "Done"})
     assert response.status_code == 200
-    assert "pipelines" in oob_ids(response)
+    assert 'hx-swap-oob="beforebegin:#pipelines-end"' in text_of(response)
+    assert "pipelines" not in oob_ids(response)  # not the whole strip
     done = Pipeline.objects.get(board=world.board, name="Done")
-    assert pipeline_order(world.board) == [world.todo.pk, world.doing.pk, done.pk]
-    assert pipeline_ids_in(text_of(response)) == [world.todo.pk, world.doing.pk, done.pk]
+    page.receive(text_of(response))
+    assert page.pipelines == pipeline_order(world.board) == [world.todo.pk, world.doing.pk, done.pk]
 
 
-def test_htmx_pipeline_rename_answers_with_its_fragment(world, as_user):
+def test_htmx_pipeline_rename_answers_with_its_head(world, as_user):
     response = as_user(world.editor, htmx=True).post(burl(world, "pipeline-rename", world.todo.pk), {"name": "Backlog"})
-    assert oob_ids(response)[0] == f"pipeline-{world.todo.pk}"
-    assert "Backlog" in fragment(text_of(response), f"pipeline-{world.todo.pk}")
-    assert "pipelines" not in oob_ids(response)  # the one pipeline, not the strip
+    assert oob_ids(response)[0] == f"pipeline-{world.todo.pk}-head"
+    assert "Backlog" in fragment(text_of(response), f"pipeline-{world.todo.pk}-head")
+    assert "pipelines" not in oob_ids(response)  # the one pipeline's head, not the strip
+    assert f"card-{world.cards[0].pk}" not in text_of(response)  # nor its cards
 
 
 def test_htmx_board_rename_answers_with_the_header(world, as_user):
@@ -954,11 +962,15 @@ def test_htmx_card_edit_answers_with_the_card_and_its_detail(world, as_user):
 
 def test_htmx_deletes_answer_with_fragments_and_close_the_panel(world, as_user):
     client = as_user(world.owner, htmx=True)
+    page = page_of(client, world.board)
     response = client.post(burl(world, "card-delete", world.cards[0].pk))
-    assert f"pipeline-{world.todo.pk}" in oob_ids(response)
+    assert f'<i id="card-{world.cards[0].pk}" hx-swap-oob="delete"></i>' in text_of(response)
     assert '<div id="panel" hx-swap-oob="innerHTML"></div>' in text_of(response)
+    page.receive(text_of(response))
     response = client.post(burl(world, "pipeline-delete", world.doing.pk))
-    assert "pipelines" in oob_ids(response)
+    assert f'<i id="pipeline-{world.doing.pk}" hx-swap-oob="delete"></i>' in text_of(response)
+    page.receive(text_of(response))
+    assert page.order() == board_order(world.board)
     response = client.post(burl(world, "board-delete"))
     assert response.status_code == 200
     assert response["HX-Redirect"] == reverse("home")

@@ -6,21 +6,22 @@ Ranks are gapped, so these tests compare the ORDER of ids, never position values
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from board import selectors, services
 from board.models import Card, Pipeline
+from tests.pages import board_order, page_of, step_of
 from tests.test_views import (
     alerts,
     assert_refusal_shown,
     b,
     burl,
-    card_ids_in,
     card_order,
     flash_text,
     fragment,
     oob_ids,
-    pipeline_ids_in,
     pipeline_order,
     snapshot,
     text_of,
@@ -159,13 +160,11 @@ def test_pipeline_menu_move_form_shows_its_number_from_1(world, as_user):
     assert 'min="1" value="2"' in fragment_form(body, burl(world, "pipeline-move", world.todo.pk))
 
 
-def test_pipeline_fragments_in_a_move_answer_carry_their_number_from_1(world, as_user):
-    """The fragments of the two pipelines a card move re-renders show each pipeline's own number."""
-    response = move_card(as_user(world.editor, htmx=True), world, world.cards[0], world.doing, **near())
-    body = text_of(response)
-    for number, pipeline in ((1, world.todo), (2, world.doing)):
-        form = fragment_form(fragment(body, f"pipeline-{pipeline.pk}"), burl(world, "pipeline-move", pipeline.pk))
-        assert f'min="1" value="{number}"' in form
+def test_a_renamed_pipelines_head_carries_its_number_from_1(world, as_user):
+    """A rename sends the pipeline's head only; its move form shows the pipeline's own number."""
+    response = as_user(world.editor, htmx=True).post(burl(world, "pipeline-rename", world.doing.pk), {"name": "Now"})
+    head = fragment(text_of(response), f"pipeline-{world.doing.pk}-head")
+    assert 'min="1" value="2"' in fragment_form(head, burl(world, "pipeline-move", world.doing.pk))
 
 
 @pytest.mark.parametrize(
@@ -218,14 +217,18 @@ def test_a_move_writes_only_the_moved_cards_row(world, as_user, four):
     assert {k: v for k, v in ranks_of(world.doing).items() if k != c2.pk} == doing
 
 
-def test_htmx_card_move_across_pipelines_answers_with_both_pipelines(world, as_user):
+def test_htmx_card_move_across_pipelines_answers_with_the_cards_place_and_both_counts(world, as_user):
     c0, c1, c2 = world.cards
-    response = move_card(as_user(world.editor, htmx=True), world, c1, world.doing, **near())
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    response = move_card(client, world, c1, world.doing, **near())
     assert response.status_code == 200
-    assert sorted(pipelines_answered(response)) == sorted([f"pipeline-{world.todo.pk}", f"pipeline-{world.doing.pk}"])
     body = text_of(response)
-    assert card_ids_in(fragment(body, f"pipeline-{world.todo.pk}")) == [c0.pk, c2.pk]
-    assert card_ids_in(fragment(body, f"pipeline-{world.doing.pk}")) == [c1.pk]
+    assert f'<i id="card-{c1.pk}" data-in="cards-{world.doing.pk}"' in body  # the page moves its own node
+    assert "Card 1</a>" not in body  # neither the card nor its pipelines are sent again
+    page.receive(body)
+    assert page.order() == board_order(world.board) == {world.todo.pk: [c0.pk, c2.pk], world.doing.pk: [c1.pk]}
+    assert page.counts == {world.todo.pk: 2, world.doing.pk: 1}
     assert "moved “Card 1” from To do to Doing" in body  # its activity line, from the event's data
     assert '<div id="panel" hx-swap-oob="innerHTML"></div>' in body  # a move from the card's panel closes it
     assert flash_text(response) == ""  # any earlier error message is cleared
@@ -233,19 +236,23 @@ def test_htmx_card_move_across_pipelines_answers_with_both_pipelines(world, as_u
 
 def test_htmx_plain_form_move_answers_like_a_drag(world, as_user):
     c0, c1, c2 = world.cards
-    response = move_card(as_user(world.editor, htmx=True), world, c0, world.doing, position=1)
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    response = move_card(client, world, c0, world.doing, position=1)
     assert response.status_code == 200
-    assert card_ids_in(fragment(text_of(response), f"pipeline-{world.doing.pk}")) == [c0.pk]
-    assert card_ids_in(fragment(text_of(response), f"pipeline-{world.todo.pk}")) == [c1.pk, c2.pk]
+    page.receive(text_of(response))
+    assert page.order() == board_order(world.board) == {world.todo.pk: [c1.pk, c2.pk], world.doing.pk: [c0.pk]}
 
 
-def test_htmx_card_move_within_one_pipeline_answers_with_that_pipeline_once(world, as_user):
+def test_htmx_card_move_within_one_pipeline_answers_with_its_place_and_one_count(world, as_user):
     c0, c1, c2 = world.cards
-    response = move_card(as_user(world.editor, htmx=True), world, c2, world.todo, **near(None, c0))
-    assert pipelines_answered(response) == [f"pipeline-{world.todo.pk}"]
-    assert card_ids_in(fragment(text_of(response), f"pipeline-{world.todo.pk}")) == [c2.pk, c0.pk, c1.pk]
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    response = move_card(client, world, c2, world.todo, **near(None, c0))
+    assert re.findall(r'id="count-(\d+)"', text_of(response)) == [str(world.todo.pk)]
+    page.receive(text_of(response))
+    assert page.order()[world.todo.pk] == [c2.pk, c0.pk, c1.pk] == card_order(world.todo)
     assert "moved “Card 2” within To do" in text_of(response)
-    assert card_order(world.todo) == [c2.pk, c0.pk, c1.pk]
 
 
 def test_htmx_move_answer_is_what_the_other_pages_are_sent(
@@ -262,6 +269,7 @@ def test_many_moves_into_the_same_gap_keep_the_order(world, as_user):
     """Ranks run out between two neighbours after a few halvings: the siblings are spread again."""
     client = as_user(world.editor, htmx=True)
     extra = [services.card_create(pipeline=world.todo, title=f"More {i}", actor=world.owner) for i in range(3)]
+    page = page_of(client, world.board)
     expected = card_order(world.todo)
     for _ in range(40):
         moving, first, second = expected[-1], expected[0], expected[1]
@@ -269,7 +277,8 @@ def test_many_moves_into_the_same_gap_keep_the_order(world, as_user):
         assert response.status_code == 200
         expected = [first, moving, *expected[1:-1]]
         assert card_order(world.todo) == expected
-        assert card_ids_in(fragment(text_of(response), f"pipeline-{world.todo.pk}")) == expected
+        page.receive(text_of(response))
+        assert page.order()[world.todo.pk] == expected
     assert len(set(ranks_of(world.todo).values())) == 3 + len(extra)
 
 
@@ -280,46 +289,65 @@ def test_stale_neighbours_naming_a_deleted_card_place_it_before_the_other_and_an
     world, as_user, four
 ):
     (c0, c1, c2, c3), _ = four
-    services.card_delete(card=c1, actor=world.owner)  # the editor's page still shows it
-    response = move_card(as_user(world.editor, htmx=True), world, c3, world.todo, **near(c1, c2))
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    deletion = step_of(lambda: services.card_delete(card=c1, actor=world.owner))  # on its way to the page
+    response = move_card(client, world, c3, world.todo, **near(c1, c2))
     assert response.status_code == 200
     assert card_order(world.todo) == [c0.pk, c3.pk, c2.pk]  # right before the neighbour that is still there
-    assert card_ids_in(fragment(text_of(response), f"pipeline-{world.todo.pk}")) == [c0.pk, c3.pk, c2.pk]
+    page.receive(text_of(response))  # the answer may come before the socket's step: it waits for it
+    assert page.waiting
+    page.receive(deletion)
+    assert not page.waiting and page.order() == board_order(world.board)
 
 
 def test_stale_neighbours_both_gone_put_the_card_at_the_end(world, as_user, four):
     (c0, c1, c2, c3), (d0, d1) = four
-    services.card_delete(card=d0, actor=world.owner)
-    services.card_delete(card=d1, actor=world.owner)
-    services.card_create(pipeline=world.doing, title="New meanwhile", actor=world.owner)
-    response = move_card(as_user(world.editor, htmx=True), world, c0, world.doing, **near(d0, d1))
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    meanwhile = [
+        step_of(lambda: services.card_delete(card=d0, actor=world.owner)),
+        step_of(lambda: services.card_delete(card=d1, actor=world.owner)),
+        step_of(lambda: services.card_create(pipeline=world.doing, title="New meanwhile", actor=world.owner)),
+    ]
+    response = move_card(client, world, c0, world.doing, **near(d0, d1))
     assert response.status_code == 200
     assert card_order(world.doing)[-1] == c0.pk
-    body = text_of(response)  # the authoritative answer: both pipelines, as they are now
-    assert card_ids_in(fragment(body, f"pipeline-{world.doing.pk}")) == card_order(world.doing)
-    assert card_ids_in(fragment(body, f"pipeline-{world.todo.pk}")) == [c1.pk, c2.pk, c3.pk]
+    for html in meanwhile:
+        page.receive(html)
+    page.receive(text_of(response))
+    assert page.order() == board_order(world.board)
+    assert page.order()[world.todo.pk] == [c1.pk, c2.pk, c3.pk]
 
 
 def test_a_card_someone_moved_meanwhile_is_answered_from_where_it_really_was(world, as_user, four):
-    """B's page still shows c0 in To do, but A put it in Doing: B's answer re-renders Doing too."""
+    """B's page still shows c0 in To do, but A put it in Doing: B's answer counts Doing too."""
     (c0, c1, c2, c3), (d0, d1) = four
-    services.card_move(card=c0, pipeline=world.doing, after=d0.pk, actor=world.owner)
-    response = move_card(as_user(world.editor, htmx=True), world, c0, world.todo, **near(c2, c3))
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    moved = step_of(lambda: services.card_move(card=c0, pipeline=world.doing, after=d0.pk, actor=world.owner))
+    response = move_card(client, world, c0, world.todo, **near(c2, c3))
     assert response.status_code == 200
-    assert sorted(pipelines_answered(response)) == sorted([f"pipeline-{world.todo.pk}", f"pipeline-{world.doing.pk}"])
     body = text_of(response)
-    assert card_ids_in(fragment(body, f"pipeline-{world.todo.pk}")) == [c1.pk, c2.pk, c0.pk, c3.pk]
-    assert card_ids_in(fragment(body, f"pipeline-{world.doing.pk}")) == [d0.pk, d1.pk]
+    assert sorted(re.findall(r'id="count-(\d+)"', body)) == sorted([str(world.todo.pk), str(world.doing.pk)])
     assert "moved “Card 0” from Doing to To do" in body
+    page.receive(moved)
+    page.receive(body)
+    assert page.order() == board_order(world.board)
+    assert page.order()[world.todo.pk] == [c1.pk, c2.pk, c0.pk, c3.pk]
+    assert page.counts == {world.todo.pk: 4, world.doing.pk: 2}
 
 
 def test_a_neighbour_moved_to_another_pipeline_meanwhile_counts_as_gone(world, as_user, four):
     (c0, c1, c2, c3), (d0, d1) = four
-    services.card_move(card=c1, pipeline=world.doing, after=d1.pk, actor=world.owner)
-    response = move_card(as_user(world.editor, htmx=True), world, c3, world.todo, **near(c1, c2))
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    page.receive(step_of(lambda: services.card_move(card=c1, pipeline=world.doing, after=d1.pk, actor=world.owner)))
+    response = move_card(client, world, c3, world.todo, **near(c1, c2))
     assert card_order(world.todo) == [c0.pk, c3.pk, c2.pk]
     assert card_order(world.doing) == [d0.pk, d1.pk, c1.pk]  # the neighbour itself stays where it went
-    assert card_ids_in(fragment(text_of(response), f"pipeline-{world.todo.pk}")) == [c0.pk, c3.pk, c2.pk]
+    page.receive(text_of(response))
+    assert page.order() == board_order(world.board)
 
 
 @pytest.mark.parametrize("foreign", ["unknown", "other-board"])
@@ -339,10 +367,15 @@ def test_neighbour_ids_not_in_the_pipeline_are_only_hints(world, as_user, foreig
 
 def test_a_card_added_meanwhile_stays_after_its_predecessor(world, as_user):
     c0, c1, c2 = world.cards
-    c3 = services.card_create(pipeline=world.todo, title="Added meanwhile", actor=world.owner)
-    response = move_card(as_user(world.editor, htmx=True), world, c2, world.todo, **near(None, c0))
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    added = step_of(lambda: services.card_create(pipeline=world.todo, title="Added meanwhile", actor=world.owner))
+    c3 = Card.objects.get(title="Added meanwhile")
+    response = move_card(client, world, c2, world.todo, **near(None, c0))
     assert card_order(world.todo) == [c2.pk, c0.pk, c1.pk, c3.pk]
-    assert card_ids_in(fragment(text_of(response), f"pipeline-{world.todo.pk}")) == [c2.pk, c0.pk, c1.pk, c3.pk]
+    page.receive(added)
+    page.receive(text_of(response))
+    assert page.order()[world.todo.pk] == [c2.pk, c0.pk, c1.pk, c3.pk]
 
 
 @pytest.mark.parametrize("where", ["other-pipeline", "same-pipeline"])
@@ -351,10 +384,11 @@ def test_a_stale_page_moving_one_card_never_moves_the_card_someone_else_moved(wo
     (X among them). Only Z changes place: X stays where A put it."""
     x, y, z = world.cards  # P = To do: X, Y, Z
     a, b_ = as_user(world.owner, htmx=True), as_user(world.editor, htmx=True)
+    page_b = page_of(b_, world.board)
     if where == "other-pipeline":
-        assert move_card(a, world, x, world.doing, **near()).status_code == 200
+        step_a = text_of(move_card(a, world, x, world.doing, **near()))
     else:
-        assert move_card(a, world, x, world.todo, **near(z, None)).status_code == 200  # X to the end of P
+        step_a = text_of(move_card(a, world, x, world.todo, **near(z, None)))  # X to the end of P
     x_after_a = Card.objects.values_list("pipeline_id", "position").get(pk=x.pk)
     y_after_a = Card.objects.values_list("pipeline_id", "position").get(pk=y.pk)
 
@@ -368,8 +402,10 @@ def test_a_stale_page_moving_one_card_never_moves_the_card_someone_else_moved(wo
         assert card_order(world.doing) == [x.pk]
     else:
         assert card_order(world.todo) == [y.pk, x.pk, z.pk]  # right after X, wherever A put it
-    body = text_of(response)  # B's page is told the truth, both pipelines included
-    assert card_ids_in(fragment(body, f"pipeline-{world.todo.pk}")) == card_order(world.todo)
+    # B's page gets A's step over its socket, and its own answer: it ends where the database is.
+    page_b.receive(step_a)
+    page_b.receive(text_of(response))
+    assert page_b.order() == board_order(world.board)
 
 
 # --- refusals -----------------------------------------------------------------------------------------
@@ -491,35 +527,47 @@ def strip(world):
     return [world.todo, world.doing, done, later]
 
 
-def test_htmx_pipeline_move_by_neighbours_answers_with_the_whole_strip(world, as_user, strip):
+def test_htmx_pipeline_move_by_neighbours_answers_with_the_pipelines_place(world, as_user, strip):
     todo, doing, done, later = strip
-    response = move_pipeline(as_user(world.editor, htmx=True), world, later, **near(todo, doing))
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    response = move_pipeline(client, world, later, **near(todo, doing))
     assert response.status_code == 200
-    assert "pipelines" in oob_ids(response)
+    body = text_of(response)
+    assert f'<i id="pipeline-{later.pk}" data-in="pipelines" data-after="pipeline-{todo.pk}"' in body
+    assert "<section" not in body  # no pipeline is sent again
     expected = [todo.pk, later.pk, doing.pk, done.pk]
     assert pipeline_order(world.board) == expected
-    assert pipeline_ids_in(text_of(response)) == expected
-    assert "moved the pipeline “Later”" in text_of(response)
-    response = move_pipeline(as_user(world.editor, htmx=True), world, todo, **near(done, None))
-    assert pipeline_order(world.board) == [later.pk, doing.pk, done.pk, todo.pk]
+    page.receive(body)
+    assert page.pipelines == expected
+    assert "moved the pipeline “Later”" in body
+    page.receive(text_of(move_pipeline(client, world, todo, **near(done, None))))
+    assert pipeline_order(world.board) == page.pipelines == [later.pk, doing.pk, done.pk, todo.pk]
 
 
-def test_htmx_pipeline_move_by_position_answers_with_the_whole_strip(world, as_user, strip):
+def test_htmx_pipeline_move_by_position_answers_like_a_drag(world, as_user, strip):
     todo, doing, done, later = strip
-    response = move_pipeline(as_user(world.editor, htmx=True), world, todo, position=3)
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    response = move_pipeline(client, world, todo, position=3)
     assert response.status_code == 200
     assert pipeline_order(world.board) == [doing.pk, done.pk, todo.pk, later.pk]
-    assert pipeline_ids_in(text_of(response)) == [doing.pk, done.pk, todo.pk, later.pk]
+    page.receive(text_of(response))
+    assert page.pipelines == [doing.pk, done.pk, todo.pk, later.pk]
 
 
 def test_stale_pipeline_neighbours_naming_a_deleted_pipeline_still_give_a_sensible_place(world, as_user, strip):
     todo, doing, done, later = strip
-    services.pipeline_delete(pipeline=todo, actor=world.owner)  # the editor's page still shows it
-    response = move_pipeline(as_user(world.editor, htmx=True), world, later, **near(todo, doing))
+    client = as_user(world.editor, htmx=True)
+    page = page_of(client, world.board)
+    deletion = step_of(lambda: services.pipeline_delete(pipeline=todo, actor=world.owner))  # not shown yet
+    response = move_pipeline(client, world, later, **near(todo, doing))
     assert response.status_code == 200
     assert pipeline_order(world.board) == [later.pk, doing.pk, done.pk]  # right before Doing
-    assert pipeline_ids_in(text_of(response)) == [later.pk, doing.pk, done.pk]  # the truth, authoritatively
-    response = move_pipeline(as_user(world.editor, htmx=True), world, later, after=todo.pk, before=NOT_THERE)
+    page.receive(text_of(response))
+    page.receive(deletion)
+    assert page.pipelines == [later.pk, doing.pk, done.pk]  # the truth, once both steps are in
+    response = move_pipeline(client, world, later, after=todo.pk, before=NOT_THERE)
     assert pipeline_order(world.board) == [doing.pk, done.pk, later.pk]  # both gone: the end
 
 

@@ -17,6 +17,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from board import events, selectors
@@ -31,7 +32,8 @@ CARD_PARTIAL = "board/strip.html#card"
 # Which parts of the board each kind of event changes. Events not named change nothing
 # shown but their activity line.
 _HEADER = {events.BOARD_RENAMED, events.MEMBER_ADDED, events.MEMBER_ROLE_CHANGED, events.MEMBER_REMOVED}
-_STRIP = {events.PIPELINE_CREATED, events.PIPELINE_MOVED, events.PIPELINE_DELETED}
+_PIPELINE = {events.PIPELINE_CREATED, events.PIPELINE_MOVED, events.PIPELINE_RENAMED, events.PIPELINE_DELETED}
+_CARD_PLACE = {events.CARD_CREATED, events.CARD_MOVED, events.CARD_DELETED}
 _CARD = {events.CARD_UPDATED, events.CLAIM_TAKEN, events.CLAIM_RELEASED, events.COMMENT_CREATED, events.COMMENT_DELETED}
 
 
@@ -110,12 +112,73 @@ def pipelines(board: Board, ids: list[int], context: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def pipeline_head(board: Board, pipeline_id: int, context: dict[str, Any]) -> str:
+    """A renamed pipeline's head (name, menu, count), without its cards."""
+    shown = selectors.pipeline_heads(board=board, ids=[pipeline_id], numbered=True)
+    return "".join(render_to_string("board/strip.html#pipeline_head", {**context, "pipeline": p}) for p in shown)
+
+
+def counts(board: Board, ids: list[int], context: dict[str, Any]) -> str:
+    """The card counts of these pipelines, each as its own swap."""
+    shown = selectors.pipeline_heads(board=board, ids=sorted(set(ids)))
+    return "".join(render_to_string("board/strip.html#count", {**context, "pipeline": p}) for p in shown)
+
+
+def placed(item: str, parent: str, after: str | None, by: int | None) -> str:
+    """Move an element the page has (`item`, an id) into `parent`, right after `after` (None: first).
+
+    The page moves its own node: a move sends neither the item nor its list again, so it
+    costs the same in a pipeline of 5 cards or 5000.
+    """
+    after_attr = format_html(' data-after="{}"', after) if after else ""
+    by_attr = format_html(' data-by="{}"', by) if by else ""
+    return format_html('<i id="{}" data-in="{}"{}{} hidden></i>', item, parent, after_attr, by_attr)
+
+
+def inserted(target: str, html: str, *, where: str = "beforeend") -> str:
+    return f'<div hx-swap-oob="{where}:#{target}">{html}</div>'
+
+
+def deleted(item: str) -> str:
+    return format_html('<i id="{}" hx-swap-oob="delete"></i>', item)
+
+
+def card_steps(board: Board, event: Activity, context: dict[str, Any]) -> str:
+    """What a card's creation, move or deletion changes: the card's place and the counts."""
+    kind, data = event.kind, event.data
+    if kind == events.CARD_MOVED:
+        after = data.get("after")
+        place = placed(
+            f"card-{event.card_id}", f"cards-{data['to_pipeline']}", after and f"card-{after}", event.actor_id
+        )
+        return place + counts(board, [data["from_pipeline"], data["to_pipeline"]], context)
+    if kind == events.CARD_CREATED:
+        rows = selectors.cards_by_id(board=board, ids=[event.card_id])
+        card = render_cards(board, rows, now=context["now"], by=event.actor_id)
+        return inserted(f"cards-{data['pipeline_id']}", card) + counts(board, [data["pipeline_id"]], context)
+    return deleted(f"card-{data['card']}") + counts(board, [data["pipeline_id"]], context)
+
+
+def pipeline_steps(board: Board, event: Activity, context: dict[str, Any]) -> str:
+    """What a pipeline's creation, move, rename or deletion changes."""
+    kind, data = event.kind, event.data
+    pipeline = data["pipeline"]
+    if kind == events.PIPELINE_MOVED:
+        after = data.get("after")
+        return placed(f"pipeline-{pipeline}", "pipelines", after and f"pipeline-{after}", event.actor_id)
+    if kind == events.PIPELINE_CREATED:
+        return inserted("pipelines-end", pipelines(board, [pipeline], {**context, "oob": False}), where="beforebegin")
+    if kind == events.PIPELINE_RENAMED:
+        return pipeline_head(board, pipeline, context)
+    return deleted(f"pipeline-{pipeline}")
+
+
 def activity_line(event: Activity, context: dict[str, Any]) -> str:
     """The event's line, once, for the board's list and the card's history alike."""
     item = render_to_string("board/history.html#items", {**context, "activities": [event]})
     parts = [f'<div hx-swap-oob="afterbegin:#activity-list">{item}</div>']
     if event.card_id:
-        parts.append(f'<div hx-swap-oob="afterbegin:#history-{event.card_id}">{item}</div>')
+        parts.append(f'<div hx-swap-oob="afterbegin:#history-{event.card_id}" data-opt>{item}</div>')
     return "".join(parts)
 
 
@@ -125,7 +188,7 @@ def comment(board: Board, comment_id: int, context: dict[str, Any], *, new: bool
         return ""
     html = render_to_string("board/comments.html#comment", {**context, "comment": found[0], "oob": not new})
     # A new comment is appended to the thread of any page showing the card.
-    return f'<div hx-swap-oob="beforeend:#comments-{found[0].card_id}">{html}</div>' if new else html
+    return f'<div hx-swap-oob="beforeend:#comments-{found[0].card_id}" data-opt>{html}</div>' if new else html
 
 
 def for_event(event: Activity, board: Board) -> str:
@@ -135,14 +198,10 @@ def for_event(event: Activity, board: Board) -> str:
     parts: list[str] = []
     if kind in _HEADER:
         parts.append(header(board, context))
-    if kind in _STRIP:
-        parts.append(strip(board, context))
-    if kind == events.PIPELINE_RENAMED:
-        parts.append(pipelines(board, [data["pipeline"]], context))
-    if kind in (events.CARD_CREATED, events.CARD_DELETED):
-        parts.append(pipelines(board, [data["pipeline_id"]], context))
-    if kind == events.CARD_MOVED:
-        parts.append(pipelines(board, [data["from_pipeline"], data["to_pipeline"]], context))
+    if kind in _PIPELINE:
+        parts.append(pipeline_steps(board, event, context))
+    if kind in _CARD_PLACE:
+        parts.append(card_steps(board, event, context))
     cards = list(data.get("cards", ())) if kind == events.MEMBER_REMOVED else []
     if kind in _CARD and event.card_id:
         cards.append(event.card_id)
@@ -154,10 +213,20 @@ def for_event(event: Activity, board: Board) -> str:
     if kind == events.COMMENT_EDITED:
         parts.append(comment(board, data["comment_id"], context, new=False))
     if kind == events.COMMENT_DELETED:
-        parts.append(f'<li id="comment-{int(data["comment_id"])}" hx-swap-oob="delete"></li>')
+        parts.append(f'<li id="comment-{int(data["comment_id"])}" hx-swap-oob="delete" data-opt></li>')
     if kind not in events.UNLISTED and kind != events.BOARD_DELETED:
         parts.append(activity_line(event, context))
     return "".join(parts)
+
+
+def step(version: int, html: str, *, whole: bool = False) -> str:
+    """One board version's changes, to be applied in version order (`whole`: the board itself).
+
+    A page applies version v only on top of v - 1; one it cannot apply makes it ask for the
+    whole board. So a change may be sent as a delta of any size and a page still never shows
+    an older state or a mix.
+    """
+    return f'<template data-step="{int(version)}"{" data-whole" if whole else ""}>{html}</template>'
 
 
 def render_presence(board_id: int) -> str:
@@ -174,4 +243,4 @@ def render_resync(board_id: int) -> tuple[int, str] | None:
         if board is None:
             return None
         context = _context(board, None)
-        return board.version, header(board, context) + strip(board, context)
+        return board.version, step(board.version, header(board, context) + strip(board, context), whole=True)

@@ -17,6 +17,7 @@ from board.selectors.pipelines import (
     board_pipelines,
     board_pipelines_names,
     pipeline_before_number,
+    pipeline_heads,
     pipeline_of_board,
     pipelines_by_id,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "online_users",
     "pipeline_before_number",
     "pipeline_of_board",
+    "pipeline_heads",
     "pipelines_by_id",
     "role_of",
 ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.http import Http404
 
-from board.models import Board, Pipeline
+from board.models import Board, Card, Pipeline
 from board.selectors.cards import fragment_rows, id_before_number
 
 
@@ -16,6 +17,7 @@ def _with_cards(pipelines: list[Pipeline]) -> list[Pipeline]:
             by_pipeline[row["pipeline_id"]].append(row)
     for pipeline in pipelines:
         pipeline.card_list = by_pipeline[pipeline.pk]
+        pipeline.n_cards = len(pipeline.card_list)
     return pipelines
 
 
@@ -34,6 +36,26 @@ def pipelines_by_id(*, board: Board, ids: list[int]) -> list[Pipeline]:
     wanted = set(ids)
     pipelines = [p for p in board_pipelines_names(board=board, numbered=True) if p.pk in wanted]
     return _with_cards(pipelines)
+
+
+def pipeline_heads(*, board: Board, ids: list[int], numbered: bool = False) -> list[Pipeline]:
+    """Some pipelines of the board without their cards, with how many they hold (`n_cards`).
+
+    With `numbered`, also their `number` (a head's move form shows it). Ids of other boards
+    are dropped.
+    """
+    wanted = set(ids)
+    if not wanted:
+        return []
+    if numbered:
+        shown = [p for p in board_pipelines_names(board=board, numbered=True) if p.pk in wanted]
+    else:
+        shown = list(Pipeline.objects.filter(board=board, pk__in=wanted).only("id", "board_id"))
+    found = Card.objects.filter(pipeline__in=[p.pk for p in shown]).values("pipeline").annotate(n=Count("id"))
+    n_cards = {row["pipeline"]: row["n"] for row in found}
+    for pipeline in shown:
+        pipeline.n_cards = n_cards.get(pipeline.pk, 0)
+    return shown
 
 
 def pipeline_of_board(*, board: Board, pipeline_id: int) -> Pipeline:

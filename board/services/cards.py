@@ -127,8 +127,9 @@ def card_move(
     target = current_pipeline(locked, pipeline)
     source = current.pipeline
     siblings = Card.objects.filter(pipeline=target).exclude(pk=current.pk)
+    placed_after = ranks.neighbour(siblings, after=after, before=before)
     current.pipeline = target
-    current.position = ranks.place_after(siblings, ranks.neighbour(siblings, after=after, before=before))
+    current.position = ranks.place_after(siblings, placed_after)
     current.save(update_fields=["pipeline", "position"])
     events.record(
         board=locked,
@@ -140,6 +141,7 @@ def card_move(
         from_name=source.name,
         to_pipeline=target.pk,
         to_name=target.name,
+        after=placed_after.pk if placed_after is not None else None,
     )
     card.pipeline, card.position = target, current.position
     return card
@@ -150,7 +152,13 @@ def card_delete(*, card: Card, actor: User | None = None) -> None:
     """Delete a card (wherever it is now: it may have moved meanwhile)."""
     locked = lock_board(card.board)
     current = current_card(locked, card)
+    card_id = current.pk
     current.delete()
     events.record(
-        board=locked, kind=events.CARD_DELETED, actor=actor, pipeline_id=current.pipeline_id, title=current.title
+        board=locked,
+        kind=events.CARD_DELETED,
+        actor=actor,
+        card=card_id,
+        pipeline_id=current.pipeline_id,
+        title=current.title,
     )

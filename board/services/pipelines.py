@@ -47,10 +47,18 @@ def pipeline_move(
     locked = lock_board(pipeline.board)
     current = current_pipeline(locked, pipeline)
     others = Pipeline.objects.filter(board=locked).exclude(pk=current.pk)
-    current.position = ranks.place_after(others, ranks.neighbour(others, after=after, before=before))
+    placed_after = ranks.neighbour(others, after=after, before=before)
+    current.position = ranks.place_after(others, placed_after)
     current.save(update_fields=["position"])
     pipeline.position = current.position
-    events.record(board=locked, kind=events.PIPELINE_MOVED, actor=actor, pipeline=pipeline.pk, name=current.name)
+    events.record(
+        board=locked,
+        kind=events.PIPELINE_MOVED,
+        actor=actor,
+        pipeline=pipeline.pk,
+        name=current.name,
+        after=placed_after.pk if placed_after is not None else None,
+    )
     return pipeline
 
 

@@ -168,20 +168,62 @@ def test_refused_move_snaps_back_and_says_why(world, live_url, open_board):
     assert card.pipeline_id == world.todo.pk
 
 
-def test_an_older_fragment_never_replaces_a_newer_one(world, live_url, open_board):
+# Hands the page a socket message as the websocket extension would.
+SOCKET_MESSAGE = """(html) => document.dispatchEvent(
+    new CustomEvent('htmx:wsBeforeMessage', {detail: {message: html}, cancelable: true}))"""
+
+
+def step(version: int, html: str) -> str:
+    return f'<template data-step="{version}">{html}</template>'
+
+
+def title_swap(card, title: str) -> str:
+    return f'<li id="card-{card.pk}" class="card" hx-swap-oob="true"><a class="card-link">{title}</a></li>'
+
+
+def test_steps_apply_in_version_order_once_whatever_order_they_come_in(world, live_url, open_board):
     card = world.cards[0]
     page = open_board(live_url, world.viewer, world.board)
-    swap = """([id, v, title]) => {
-        const el = document.getElementById(id).cloneNode(true);
-        el.setAttribute('data-v', v);
-        el.setAttribute('hx-swap-oob', 'true');
-        el.querySelector('.card-link').textContent = title;
-        htmx.swap(document.body, el.outerHTML, {swapStyle: 'none'});
-        return document.querySelector('#' + id + ' .card-link').textContent.trim();
-    }"""
-    version = int(page.get_attribute(f"#card-{card.pk}", "data-v"))
-    assert page.evaluate(swap, [f"card-{card.pk}", version - 1, "Old"]) == card.title
-    assert page.evaluate(swap, [f"card-{card.pk}", version + 1, "New"]) == "New"
+    page.wait_for_selector('#live-status[data-state="live"]', state="attached")
+    page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}")
+    v = world.board.version
+    link = f"#card-{card.pk} .card-link"
+    page.evaluate(SOCKET_MESSAGE, step(v + 2, title_swap(card, "Second")))
+    assert page.text_content(link).strip() == card.title  # waits for v + 1
+    page.evaluate(SOCKET_MESSAGE, step(v + 1, title_swap(card, "First")))
+    assert page.text_content(link).strip() == "Second"  # both, in order
+    assert page.evaluate("window.LiveBoard.shown()") == v + 2
+    page.evaluate(SOCKET_MESSAGE, step(v + 1, title_swap(card, "First again")))  # already shown
+    page.evaluate(SOCKET_MESSAGE, step(v, title_swap(card, "Older")))
+    assert page.text_content(link).strip() == "Second"
+
+
+def test_a_step_that_does_not_fit_the_page_brings_the_whole_board(world, live_url, open_board):
+    card = world.cards[0]
+    page = open_board(live_url, world.viewer, world.board)
+    page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}")
+    opened = []
+    page.on("websocket", lambda ws: opened.append(ws))
+    # The page shows version v; a step v + 1 places a card after one the page does not have.
+    lost = f'<i id="card-{card.pk}" data-in="cards-{world.doing.pk}" data-after="card-987654" hidden></i>'
+    page.evaluate(SOCKET_MESSAGE, step(world.board.version + 1, lost))
+    page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}", timeout=5000)
+    assert len(opened) == 1  # it asked for the board again, on one new socket
+    page.wait_for_selector(in_pipeline(world.todo, card), state="attached")  # where the server says it is
+
+
+def test_a_step_whose_predecessor_never_comes_brings_the_whole_board(world, live_url, open_board):
+    card = world.cards[0]
+    page = open_board(live_url, world.viewer, world.board)
+    page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}")
+    opened = []
+    page.on("websocket", lambda ws: opened.append(ws))
+    page.evaluate(SOCKET_MESSAGE, step(world.board.version + 5, title_swap(card, "From the future")))
+    page.wait_for_timeout(500)
+    assert not opened  # a while to let the missing answer arrive
+    page.wait_for_event("websocket", timeout=5000)
+    page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}")
+    assert page.text_content(f"#card-{card.pk} .card-link").strip() == card.title
 
 
 def test_page_shows_reconnecting_then_heals_with_what_it_missed(world, open_board):

@@ -87,3 +87,21 @@ def test_a_change_by_someone_else_is_highlighted_where_it_is_painted(world, live
     # Not for the one who made it.
     editor.wait_for_function("window.painted !== null")
     assert editor.evaluate("window.painted === window.rest")
+
+
+LOOK = """id => { const s = getComputedStyle(document.getElementById(id));
+    return [s.backgroundColor, s.boxShadow, s.outlineStyle].join(' | '); }"""
+
+
+def test_a_card_someone_else_moved_is_highlighted_where_it_lands(world, live_url, open_board):
+    moved, still = world.cards[0], world.cards[1]
+    mover = open_board(live_url, world.editor, world.board)
+    watcher = open_board(live_url, world.owner, world.board)
+    mover.drag_and_drop(f"#card-{moved.pk}", f"#pipeline-{world.doing.pk} ol.cards")
+    watcher.wait_for_selector(f"#cards-{world.doing.pk} #card-{moved.pk}", timeout=1000)
+    watcher.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert watcher.evaluate(LOOK, f"card-{moved.pk}") != watcher.evaluate(LOOK, f"card-{still.pk}")
+    assert watcher.text_content(f"#count-{world.doing.pk}").strip() == "1"
+    assert watcher.text_content(f"#count-{world.todo.pk}").strip() == "2"
+    mover.wait_for_selector(f"#cards-{world.doing.pk} #card-{moved.pk}")
+    assert mover.evaluate(LOOK, f"card-{moved.pk}") == mover.evaluate(LOOK, f"card-{still.pk}")  # not for the mover
