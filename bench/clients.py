@@ -3,7 +3,7 @@
 Opens `n` sockets (round-robin over `urls`, one session cookie each, a same-origin
 Origin header as a browser sends), reads each one's first message (the board's resync,
 or the floor server's hello), then prints one JSON line `{"ready": ...}`. From then on,
-for every broadcast carrying a pipeline version (`data-v` of a pipeline section), it
+for every broadcast carrying a board version (a step, `<template data-step=...>`), it
 prints `{"got": version, "t": <CLOCK_MONOTONIC of the last socket to receive it>, "first": <of
 the first>, ...}` once every open socket has it. It runs until the parent stops it by pid.
 """
@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 
-# The version a pipeline fragment carries; searched for near the start of each message only.
-VERSION = re.compile(rb'<section id="pipeline-\d+"[^>]*? data-v="(\d+)"')
+# The version a step carries; searched for near the start of each message only.
+VERSION = re.compile(rb'<template data-step="(\d+)"')
 SEARCH_BYTES = 2000
 
 

@@ -110,6 +110,7 @@ class World:
     sizes: Layout
     big: Layout
     small: Layout
+    long: Layout  # two pipelines of 500 cards: a move must cost what it costs in a short one
 
 
 def _title(n: int) -> str:
@@ -199,8 +200,9 @@ def build(*, people: int, sockets: int) -> World:
         sizes = _board(2, "Sizes", owner, 8, 25, [observer], counter)
         big = _board(3, "Big board", owner, 20, 50, [observer], counter)
         small = _board(4, "Small board", owner, 2, 5, [observer], counter)
+        long = _board(5, "Long pipelines", owner, 2, 500, [observer], counter)
         cookies = session_cookies([owner, observer, *(members[i % people] for i in range(sockets))])
-    return World(cookies[0], cookies[1], cookies[2:], fanout, sizes, big, small)
+    return World(cookies[0], cookies[1], cookies[2:], fanout, sizes, big, small, long)
 
 
 def new_secret() -> str:

@@ -17,7 +17,7 @@ from bench.data import Layout, World
 from bench.procs import Processes, Swarm
 from bench.web import Browser
 
-VERSION = re.compile(r'<section id="pipeline-\d+"[^>]*? data-v="(\d+)"')
+VERSION = re.compile(r'<template data-step="(\d+)"')
 WAIT = 60.0  # seconds for every client to receive one broadcast before it counts as lost
 
 

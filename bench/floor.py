@@ -2,7 +2,7 @@
 
 `python -m bench.floor --port P`. Sockets on any path but /control are listeners (sent
 "hello" once registered). A message "VERSION SIZE" on /control broadcasts a message of
-SIZE bytes shaped like a pipeline fragment carrying VERSION, with `websockets.broadcast`
+SIZE bytes shaped like a step of the board carrying VERSION, with `websockets.broadcast`
 (written once, queued on every socket without awaiting each one).
 """
 
@@ -15,8 +15,8 @@ from websockets.asyncio.server import ServerConnection, broadcast, serve
 
 
 def message(version: int, size: int) -> str:
-    head = f'<section id="pipeline-0" class="pipeline" data-pipeline="0" data-v="{version}" hx-swap-oob="true">'
-    tail = "</section>"
+    head = f'<template data-step="{version}">'
+    tail = "</template>"
     return head + "x" * max(0, size - len(head) - len(tail)) + tail
 
 

@@ -183,7 +183,7 @@ def render(r: Results) -> str:
         out += ["## 6. Fan-out latency with Redis", "", r.redis_skipped, ""]
     if sizes:
         out += [
-            "## 3. Bytes per update (board of 8 x 25 = 200 cards)",
+            "## 3. Bytes per update (board of 8 x 25 = 200 cards; moves also on a board of 2 x 500)",
             "",
             f"Frames as another member's page receives them (payload bytes; permessage-deflate: {sizes.extensions}).",
             "",

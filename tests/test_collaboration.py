@@ -352,7 +352,7 @@ def test_broadcast_marks_who_changed_it_so_other_pages_flash(world):
     with capture() as captured:
         services.card_update(card=world.cards[0], title="Flash", description="", actor=world.editor)
     assert f'data-by="{world.editor.pk}"' in captured.html
-    assert 'hx-swap-oob="afterbegin:#activity-list"' in captured.html
+    assert f'hx-swap-oob="afterbegin:#activity-list, #history-{world.cards[0].pk}"' in captured.html
 
 
 # --- live: websockets --------------------------------------------------------------------------

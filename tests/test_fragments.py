@@ -191,7 +191,7 @@ def test_a_move_renders_no_card(world, as_user, card_renders, published, django_
     )
     # A move changes no card's fragment: the page moves the node it has.
     assert card_renders == []
-    assert "<li" not in message["html"].split('hx-swap-oob="afterbegin:#activity-list"')[0]
+    assert "<li" not in message["html"].split('hx-swap-oob="afterbegin:#activity-list')[0]
 
 
 def test_the_page_and_the_broadcast_show_a_card_with_the_same_bytes(
@@ -243,8 +243,9 @@ def test_a_card_move_sends_its_place_both_counts_and_its_activity_line(
     ]
     assert "<section" not in html and '<li id="card-' not in html
     assert len(html.encode()) < 1024
-    assert 'hx-swap-oob="afterbegin:#activity-list"' in html
-    assert f'hx-swap-oob="afterbegin:#history-{world.cards[0].pk}"' in html
+    # One copy of its line, for the board's list and the card's history.
+    assert html.count(f'hx-swap-oob="afterbegin:#activity-list, #history-{world.cards[0].pk}"') == 1
+    assert html.count("activity-item") == 1
     assert "moved “Card 0” from To do to Doing" in html
     assert 'id="pipelines"' not in html  # not the whole strip
 
@@ -273,15 +274,19 @@ def test_a_board_rename_sends_the_header_and_the_crumb(world, published, django_
     assert "<section" not in html
 
 
-def test_a_pipeline_rename_sends_that_pipelines_head_only(world, published, django_capture_on_commit_callbacks):
+def test_a_pipeline_rename_sends_only_where_its_name_shows(world, published, django_capture_on_commit_callbacks):
     message = broadcast(
         django_capture_on_commit_callbacks,
         published,
         lambda: services.pipeline_rename(pipeline=world.doing, name="Underway", actor=world.owner),
     )
     html = message["html"]
-    assert re.findall(r'<header id="pipeline-(\d+)-head"', html) == [str(world.doing.pk)]
+    assert re.findall(r'<(\w+) id="pipeline-(\d+)-(\w+)"', html) == [
+        ("h2", str(world.doing.pk), "name"),
+        ("input", str(world.doing.pk), "rename"),
+    ]
     assert "Underway" in html and "<section" not in html and 'id="pipelines"' not in html
+    assert len(html.encode()) < 1024
 
 
 def test_a_comment_is_appended_to_the_cards_thread_and_its_deletion_removes_it(

@@ -855,7 +855,7 @@ def test_writes_inside_capture_hand_back_the_rendered_fragments(world, published
     with django_capture_on_commit_callbacks(execute=True):
         with origin.capture() as captured:
             services.pipeline_rename(pipeline=world.doing, name="Underway")
-    assert f'id="pipeline-{world.doing.pk}-head"' in captured.html
+    assert f'id="pipeline-{world.doing.pk}-name"' in captured.html
     assert "Underway" in captured.html
     (_, message), *_ = published
     assert captured.html == message["html"]  # the HTTP answer and the broadcast carry the same bytes

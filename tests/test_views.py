@@ -904,11 +904,12 @@ def test_htmx_pipeline_add_answers_with_the_new_pipeline_at_the_end(world, as_us
     assert page.pipelines == pipeline_order(world.board) == [world.todo.pk, world.doing.pk, done.pk]
 
 
-def test_htmx_pipeline_rename_answers_with_its_head(world, as_user):
+def test_htmx_pipeline_rename_answers_with_its_name(world, as_user):
     response = as_user(world.editor, htmx=True).post(burl(world, "pipeline-rename", world.todo.pk), {"name": "Backlog"})
-    assert oob_ids(response)[0] == f"pipeline-{world.todo.pk}-head"
-    assert "Backlog" in fragment(text_of(response), f"pipeline-{world.todo.pk}-head")
-    assert "pipelines" not in oob_ids(response)  # the one pipeline's head, not the strip
+    assert oob_ids(response)[:2] == [f"pipeline-{world.todo.pk}-name", f"pipeline-{world.todo.pk}-rename"]
+    assert re.search(rf'<h2 id="pipeline-{world.todo.pk}-name"[^>]*>Backlog</h2>', text_of(response))
+    assert 'value="Backlog"' in text_of(response)
+    assert "pipelines" not in oob_ids(response)  # the one pipeline's name, not the strip
     assert f"card-{world.cards[0].pk}" not in text_of(response)  # nor its cards
 
 

@@ -160,11 +160,12 @@ def test_pipeline_menu_move_form_shows_its_number_from_1(world, as_user):
     assert 'min="1" value="2"' in fragment_form(body, burl(world, "pipeline-move", world.todo.pk))
 
 
-def test_a_renamed_pipelines_head_carries_its_number_from_1(world, as_user):
-    """A rename sends the pipeline's head only; its move form shows the pipeline's own number."""
-    response = as_user(world.editor, htmx=True).post(burl(world, "pipeline-rename", world.doing.pk), {"name": "Now"})
-    head = fragment(text_of(response), f"pipeline-{world.doing.pk}-head")
-    assert 'min="1" value="2"' in fragment_form(head, burl(world, "pipeline-move", world.doing.pk))
+def test_each_pipelines_move_form_on_the_page_shows_its_number_from_1(world, as_user):
+    services.pipeline_create(board=world.board, name="Done", actor=world.owner)
+    body = text_of(as_user(world.editor).get(b(world)))
+    for number, pipeline in enumerate(Pipeline.objects.filter(board=world.board).order_by("position"), 1):
+        form = fragment_form(fragment(body, f"pipeline-{pipeline.pk}-head"), burl(world, "pipeline-move", pipeline.pk))
+        assert f'min="1" value="{number}"' in form
 
 
 @pytest.mark.parametrize(

@@ -112,15 +112,17 @@ def pipelines(board: Board, ids: list[int], context: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def pipeline_head(board: Board, pipeline_id: int, context: dict[str, Any]) -> str:
-    """A renamed pipeline's head (name, menu, count), without its cards."""
-    shown = selectors.pipeline_heads(board=board, ids=[pipeline_id], numbered=True)
-    return "".join(render_to_string("board/strip.html#pipeline_head", {**context, "pipeline": p}) for p in shown)
+def pipeline_name(board: Board, pipeline_id: int, context: dict[str, Any]) -> str:
+    """A renamed pipeline's name, where its head shows it and in its rename form."""
+    shown = selectors.pipelines_by_id(board=board, ids=[pipeline_id], with_cards=False)
+    parts = ("board/strip.html#pipeline_name", "board/strip.html#rename_field")
+    return "".join(render_to_string(part, {**context, "pipeline": p}) for p in shown for part in parts)
 
 
 def counts(board: Board, ids: list[int], context: dict[str, Any]) -> str:
-    """The card counts of these pipelines, each as its own swap."""
-    shown = selectors.pipeline_heads(board=board, ids=sorted(set(ids)))
+    """The card counts of these pipelines (of the board, named by an event), each as its own swap."""
+    found = selectors.card_counts(board=board, pipeline_ids=ids)
+    shown = [{"id": pipeline, "n_cards": found.get(pipeline, 0)} for pipeline in sorted(set(ids))]
     return "".join(render_to_string("board/strip.html#count", {**context, "pipeline": p}) for p in shown)
 
 
@@ -169,17 +171,16 @@ def pipeline_steps(board: Board, event: Activity, context: dict[str, Any]) -> st
     if kind == events.PIPELINE_CREATED:
         return inserted("pipelines-end", pipelines(board, [pipeline], {**context, "oob": False}), where="beforebegin")
     if kind == events.PIPELINE_RENAMED:
-        return pipeline_head(board, pipeline, context)
+        return pipeline_name(board, pipeline, context)
     return deleted(f"pipeline-{pipeline}")
 
 
 def activity_line(event: Activity, context: dict[str, Any]) -> str:
     """The event's line, once, for the board's list and the card's history alike."""
     item = render_to_string("board/history.html#items", {**context, "activities": [event]})
-    parts = [f'<div hx-swap-oob="afterbegin:#activity-list">{item}</div>']
-    if event.card_id:
-        parts.append(f'<div hx-swap-oob="afterbegin:#history-{event.card_id}" data-opt>{item}</div>')
-    return "".join(parts)
+    # One copy for both lists: htmx swaps it into every element the selector finds.
+    targets = f"#activity-list, #history-{event.card_id}" if event.card_id else "#activity-list"
+    return f'<div hx-swap-oob="afterbegin:{targets}">{item}</div>'
 
 
 def comment(board: Board, comment_id: int, context: dict[str, Any], *, new: bool) -> str:

@@ -16,8 +16,8 @@ from board.selectors.people import members, membership_of_board, online_users
 from board.selectors.pipelines import (
     board_pipelines,
     board_pipelines_names,
+    card_counts,
     pipeline_before_number,
-    pipeline_heads,
     pipeline_of_board,
     pipelines_by_id,
 )
@@ -46,7 +46,7 @@ __all__ = [
     "online_users",
     "pipeline_before_number",
     "pipeline_of_board",
-    "pipeline_heads",
+    "card_counts",
     "pipelines_by_id",
     "role_of",
 ]

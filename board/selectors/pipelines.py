@@ -29,33 +29,19 @@ def board_pipelines(*, board: Board) -> list[Pipeline]:
     return _with_cards(pipelines)
 
 
-def pipelines_by_id(*, board: Board, ids: list[int]) -> list[Pipeline]:
-    """Some pipelines of the board with their cards and `number`; ids of other boards are dropped."""
+def pipelines_by_id(*, board: Board, ids: list[int], with_cards: bool = True) -> list[Pipeline]:
+    """Some pipelines of the board with their `number` (and cards); ids of other boards are dropped."""
     if not ids:
         return []
     wanted = set(ids)
     pipelines = [p for p in board_pipelines_names(board=board, numbered=True) if p.pk in wanted]
-    return _with_cards(pipelines)
+    return _with_cards(pipelines) if with_cards else pipelines
 
 
-def pipeline_heads(*, board: Board, ids: list[int], numbered: bool = False) -> list[Pipeline]:
-    """Some pipelines of the board without their cards, with how many they hold (`n_cards`).
-
-    With `numbered`, also their `number` (a head's move form shows it). Ids of other boards
-    are dropped.
-    """
-    wanted = set(ids)
-    if not wanted:
-        return []
-    if numbered:
-        shown = [p for p in board_pipelines_names(board=board, numbered=True) if p.pk in wanted]
-    else:
-        shown = list(Pipeline.objects.filter(board=board, pk__in=wanted).only("id", "board_id"))
-    found = Card.objects.filter(pipeline__in=[p.pk for p in shown]).values("pipeline").annotate(n=Count("id"))
-    n_cards = {row["pipeline"]: row["n"] for row in found}
-    for pipeline in shown:
-        pipeline.n_cards = n_cards.get(pipeline.pk, 0)
-    return shown
+def card_counts(*, board: Board, pipeline_ids: list[int]) -> dict[int, int]:
+    """How many cards each of these pipelines of the board holds (none: left out)."""
+    found = Card.objects.filter(board=board, pipeline__in=pipeline_ids).values("pipeline").annotate(n=Count("id"))
+    return {row["pipeline"]: row["n"] for row in found}
 
 
 def pipeline_of_board(*, board: Board, pipeline_id: int) -> Pipeline:

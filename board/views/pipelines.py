@@ -50,7 +50,8 @@ def pipeline_delete(request: HtmxHttpRequest, access: Access, pipeline_id: int) 
     pipeline = selectors.pipeline_of_board(board=access.board, pipeline_id=pipeline_id)
     if request.method == "GET":
         count = pipeline.cards.count()
-        question = f"Delete the pipeline “{pipeline.name}” and its {count} card{'s' if count != 1 else ''}?"
+        cards = f" and its {count} card{'s' if count != 1 else ''}" if count else ""
+        question = f"Delete the pipeline “{pipeline.name}”{cards}?"
         return confirm(request, access, question, reverse("pipeline-delete", args=[access.board.pk, pipeline.pk]))
     with capture() as captured:
         services.pipeline_delete(pipeline=pipeline, actor=request.user)

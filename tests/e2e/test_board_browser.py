@@ -61,6 +61,27 @@ def test_pipeline_drag_reorders_pipelines_for_the_other_member(world, live_url, 
         world.doing.pk,
         world.todo.pk,
     ]
+    for page in (watcher, mover):  # the menus' move forms count the new order
+        page.wait_for_function(
+            f"document.querySelector('#pipeline-{world.doing.pk} input[name=position]').value === '1'"
+        )
+        assert page.input_value(f"#pipeline-{world.todo.pk} input[name=position]") == "2"
+
+
+def test_a_pipeline_rename_reaches_the_other_member_and_its_delete_asks_first(world, live_url, open_board):
+    renamer = open_board(live_url, world.editor, world.board)
+    watcher = open_board(live_url, world.owner, world.board)
+    renamer.click(f"#pipeline-{world.doing.pk} summary")
+    renamer.fill(f"#pipeline-{world.doing.pk}-rename", "Underway")
+    renamer.click(f"#pipeline-{world.doing.pk} button:has-text('Rename')")
+    watcher.wait_for_selector(f"#pipeline-{world.doing.pk}-name:has-text('Underway')", timeout=LIVE)
+    assert watcher.input_value(f"#pipeline-{world.doing.pk}-rename") == "Underway"
+    label = watcher.get_attribute(f"#pipeline-{world.doing.pk} summary", "aria-labelledby").split()
+    assert " ".join(watcher.text_content(f"#{i}") for i in label) == "Actions for Underway"
+    watcher.click(f"#pipeline-{world.doing.pk} summary")
+    watcher.click(f"#pipeline-{world.doing.pk} a:has-text('Delete pipeline')")
+    watcher.wait_for_selector("#panel:has-text('Delete the pipeline “Underway”')")
+    assert Pipeline.objects.filter(pk=world.doing.pk).exists()
 
 
 def test_card_rename_reaches_the_other_member(world, live_url, open_board):
