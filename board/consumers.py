@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from board import selectors, services
-from board.live import fragments, protocol
+from board.live import fragments, healing, protocol, steps
 from board.live.hub import hub
 
 
@@ -40,8 +41,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=protocol.CLOSE_FORBIDDEN)
             return
-        page = parse_qs(self.scope.get("query_string", b"").decode()).get("page", [""])[0]
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        page = query.get("page", [""])[0]
         self.page = page if protocol.PAGE_ID.match(page) else ""
+        shown = query.get("v", [""])[0]
+        if shown and not protocol.VERSION.match(shown):
+            await self.accept()
+            await self.close(code=protocol.CLOSE_BAD_RESUME)
+            return
         self.presence_key = self.page or secrets.token_urlsafe(12)
         self.session = protocol.session_tag(self.scope.get("session_key"))
         self.pending: list[tuple[int, str]] | None = []
@@ -55,11 +62,27 @@ class BoardConsumer(AsyncWebsocketConsumer):
             board_id=self.board_id, user=user, page=self.presence_key
         ):
             local.presence.changed(self.board_id)
-        fresh = await local.resync_html(self.board_id)
-        if fresh is None:
+        current = (await database_sync_to_async(healing.board_versions)([self.board_id]))[self.board_id]
+        if current is None:
             await self.end(protocol.CLOSE_BOARD_GONE, "")
             return
-        version, html = fresh
+        if shown and int(shown) > current:  # not a page of this board as it is: it reloads
+            await self.end(protocol.CLOSE_BAD_RESUME, "")
+            return
+        # A page showing version v gets what it missed since; without v (or too far
+        # behind), the whole board.
+        html = (
+            await sync_to_async(steps.since, thread_sensitive=False)(self.board_id, int(shown), current)
+            if shown
+            else None
+        )
+        version = current
+        if html is None:
+            fresh = await local.resync_html(self.board_id)
+            if fresh is None:
+                await self.end(protocol.CLOSE_BOARD_GONE, "")
+                return
+            version, html = fresh
         presence = await database_sync_to_async(fragments.render_presence)(self.board_id)
         await self.send(text_data=html + presence)
         pending, self.pending = self.pending, None

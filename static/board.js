@@ -63,9 +63,13 @@
 
   // the socket: status, reconnect, resync
   var open = null;  // the WebSocket now open
-  function resync() {
-    // A new socket brings the whole board (one connecting will anyway).
+  // A socket says which version the page shows: it is sent only what it missed since
+  // (the whole board if that is no longer kept, or if `whole` is asked for).
+  var whole = false, makeSocket = htmx.createWebSocket;
+  htmx.createWebSocket = function (url) { return makeSocket(url + (whole ? "" : "&v=" + shown)); };
+  function resync(resume) {
     if (!open || open.readyState !== WebSocket.OPEN) return;
+    whole = !resume;
     open.dropped = true;
     open = null;
     socket.reconnect();
@@ -75,6 +79,7 @@
     socket = e.detail.socketWrapper;
     open = e.detail.event.target;
     retry = 0;
+    whole = false;
     setStatus("live", "");
   });
   document.addEventListener("htmx:wsClose", function (e) {
@@ -82,7 +87,7 @@
     if (closed.dropped) return;  // resync() replaced it
     if (closed === open) open = null;
     if (ended) return;
-    if (code === 4009) { ended = true; setTimeout(function () { location.reload(); }, 600); return; }
+    if (code === 4009 || code === 4422) { ended = true; setTimeout(function () { location.reload(); }, 600); return; }
     if (code === 4401 || code === 4403 || code === 4404) {
       ended = true;
       var status = document.getElementById("live-status");
@@ -325,7 +330,7 @@
       if (!run(next, false)) { shown--; steps = {}; resync(); return; }
     }
     clearTimeout(gap);
-    gap = Object.keys(steps).length ? setTimeout(function () { gap = null; resync(); }, 1500) : null;
+    gap = Object.keys(steps).length ? setTimeout(function () { gap = null; resync(true); }, 1500) : null;
   }
   function run(step, whole) {
     var kept = present(step.html, step.socket);
@@ -356,6 +361,10 @@
       if (el.hasAttribute("data-in")) { fits = place(el, socket) && fits; return; }
       var oob = el.getAttribute("hx-swap-oob") || "true", i = oob.indexOf(":");
       if (document.querySelector(i > 0 ? oob.slice(i + 1) : "#" + CSS.escape(el.id))) {
+        // What a step inserts may be here already (a page rendered just after it): once.
+        if (/^(after|before)/.test(oob)) Array.prototype.slice.call(el.children).forEach(function (c) {
+          if (c.id && document.getElementById(c.id)) c.remove();
+        });
         el.setAttribute("hx-swap-oob", oob);
         keep.push(el.outerHTML);
       } else if (!el.hasAttribute("data-opt") && oob !== "delete") fits = false;

@@ -41,6 +41,14 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_steps_of_earlier_tests():
+    """Boards of each test reuse ids and versions of the last one: their kept steps must not."""
+    from django.core.cache import caches
+
+    caches["steps"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_layers():
     """Each test gets its own in-memory layer: its queues belong to one event loop."""
     from channels.layers import channel_layers

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from board import events
-from board.live import fragments, origin
+from board.live import fragments, origin, steps
 from board.live.protocol import SESSIONS_GROUP, group_name, session_tag
 from board.models import Activity, Board
 
@@ -43,6 +43,8 @@ def broadcast_event(sender: Any, event: Activity, board: Board, **kwargs: Any) -
         "html": html,
         "origin": origin.current_page(),
     }
+    board_id, version = board.pk, board.version
+    transaction.on_commit(lambda: steps.keep(board_id, version, html))
     send_on_commit(group_name(board.pk), message)
     if event.kind in (events.MEMBER_ROLE_CHANGED, events.MEMBER_REMOVED):
         removed = event.kind == events.MEMBER_REMOVED

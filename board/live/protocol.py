@@ -14,9 +14,11 @@ CLOSE_BOARD_GONE = 4404  # the board was deleted while the page had it open
 CLOSE_CLIENT_MESSAGE = 4400  # clients send nothing: the socket only broadcasts
 CLOSE_ROLE_CHANGED = 4009  # the page reloads to show the controls of the new role
 CLOSE_NO_ROUTE = 4404  # a socket to a path that is no board's
+CLOSE_BAD_RESUME = 4422  # the version a page says it shows is not a number, or newer than the board: it reloads
 
 PAGE_HEADER = "HTTP_X_LIVEBOARD_PAGE"
 PAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+VERSION = re.compile(r"^[0-9]{1,18}$")  # a board version a page says it shows (?v=)
 
 # Every process's hub listens here for sessions that ended (a logout in any tab).
 SESSIONS_GROUP = "liveboard-sessions"

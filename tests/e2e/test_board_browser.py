@@ -446,3 +446,25 @@ def test_a_move_that_cannot_reach_the_server_snaps_back_and_says_so(world, live_
     page.wait_for_selector(in_pipeline(world.doing, card))
     card.refresh_from_db()
     assert card.pipeline_id == world.doing.pk
+
+
+def test_a_page_that_reconnects_is_sent_only_the_steps_it_missed(world, live_url, open_board):
+    page = open_board(live_url, world.editor, world.board)
+    page_id = page.get_attribute("#live", "ws-connect").split("page=")[1]
+    frames = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
+    # Three moves it does not see: made in its name (a page is not sent its own changes again)
+    # by requests whose answers it never gets.
+    cookie = servers.session_cookie(world.owner)
+    for card in world.cards:
+        path = f"/b/{world.board.pk}/c/{card.pk}/move/"
+        status, _ = servers.post(live_url, path, {"pipeline": world.doing.pk, "after": ""}, cookie=cookie, page=page_id)
+        assert status == 200
+    assert page.locator(f"#cards-{world.doing.pk} .card").count() == 0
+    page.evaluate("window.LiveBoard.resync(true)")
+    page.wait_for_function(f"document.querySelectorAll('#cards-{world.doing.pk} .card').length === 3")
+    order = page.eval_on_selector_all(f"#cards-{world.doing.pk} .card", "cards => cards.map(c => c.id)")
+    assert order == [f"card-{c.pk}" for c in reversed(world.cards)]
+    assert page.text_content(f"#count-{world.doing.pk}").strip() == "3"
+    steps = [f for f in frames if "data-step" in f]
+    assert len(steps) == 1 and steps[0].count("<template data-step=") == 3 and "data-whole" not in steps[0]
