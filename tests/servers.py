@@ -31,6 +31,8 @@ def server_env(**extra: str) -> dict[str, str]:
     else:
         url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
         env["DATABASE_URL"] = urllib.parse.urlunsplit(url._replace(path="/" + db["NAME"]))
+    # The same deployment as this test process, whatever database name the children see.
+    env.setdefault("LIVEBOARD_DEPLOYMENT", settings.DEPLOYMENT)
     env["DEBUG"] = "1"
     env["FAST_PASSWORD_HASHING"] = "1"
     env.update(extra)
