@@ -34,6 +34,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# Origins besides a socket's own (scheme, host and port) whose pages may open board sockets:
+# pages served through a proxy on another origin (board.live.same_origin).
+LIVEBOARD_ORIGINS = env_list("LIVEBOARD_ORIGINS", "")
 
 INSTALLED_APPS = [
     # daphne first: `runserver` then serves ASGI, websockets included.
