@@ -11,6 +11,7 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
 CLAIM_TTL = timedelta(minutes=5)  # an edit form left open this long stops counting as a claim
 PRESENCE_TTL = timedelta(seconds=90)  # an open page not heard from this long is gone
+MAX_ID = 2**63 - 1  # ids are 64-bit signed integers (BigAutoField): a larger number names nothing
 
 
 class Role(models.TextChoices):

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "board.live.origin.OriginPageMiddleware",
+    # Before any process_view (the CSRF check reads the form there): refuses what cannot be read.
+    "board.views.errors.UnreadableRequestMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"

@@ -84,7 +84,7 @@ def board_page(
 ) -> HttpResponse:
     """The whole board page (optionally with a panel open), as a plain request gets it."""
     board = access.board
-    query = request.GET.get("q", "")[:200]
+    query = request.GET.get("q", "")[:200].replace("\x00", "")  # no text holds a NUL
     now = timezone.now()
     hidden = selectors.hidden_cards(board=board, query=query)
     pipelines = with_cards_html(board, selectors.board_pipelines(board=board), now=now, hidden=hidden)
