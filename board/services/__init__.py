@@ -12,7 +12,13 @@ from board.services.comments import clean_comment, comment_create, comment_delet
 from board.services.common import Gone, clean_description, clean_title
 from board.services.members import member_add, member_remove, member_set_role
 from board.services.pipelines import pipeline_create, pipeline_delete, pipeline_move, pipeline_rename
-from board.services.presence import presence_heartbeat, presence_join, presence_leave
+from board.services.presence import (
+    presence_heartbeat,
+    presence_join,
+    presence_leave,
+    presence_restore,
+    presence_sweep,
+)
 
 __all__ = [
     "ClaimHeld",
@@ -45,4 +51,6 @@ __all__ = [
     "presence_heartbeat",
     "presence_join",
     "presence_leave",
+    "presence_restore",
+    "presence_sweep",
 ]
