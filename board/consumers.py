@@ -83,6 +83,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 await self.end(protocol.CLOSE_BOARD_GONE, "")
                 return
             version, html = fresh
+        local.versions.joined(self.board_id, version)
         presence = await database_sync_to_async(fragments.render_presence)(self.board_id)
         await self.send(text_data=html + presence)
         pending, self.pending = self.pending, None

@@ -5,7 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from board.models import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX, Role
+from board.models import COMMENT_MAX, DESCRIPTION_MAX, MAX_ID, TITLE_MAX, Role
+
+
+class IdField(forms.IntegerField):
+    """An id posted by a page: a number no id can be is refused here, before any lookup."""
+
+    default_error_messages = {"max_value": "That is no id of anything on this board (no id is that large)."}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class SignupForm(UserCreationForm):
@@ -35,12 +44,12 @@ class PositionForm(forms.Form):
 class NeighbourForm(forms.Form):
     """A drag's or keyboard's move: the new neighbours the page saw (no `after`: first)."""
 
-    after = forms.IntegerField(min_value=1, required=False)
-    before = forms.IntegerField(min_value=1, required=False)
+    after = IdField(required=False)
+    before = IdField(required=False)
 
 
 class TargetForm(forms.Form):
-    pipeline = forms.IntegerField(min_value=1)
+    pipeline = IdField()
 
 
 class MemberForm(forms.Form):
@@ -58,4 +67,10 @@ class CommentForm(forms.Form):
 
 class PageForm(forms.Form):
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
-    card = forms.IntegerField(min_value=1, required=False)
+    card = IdField(required=False)
+
+
+class FilterForm(forms.Form):
+    """The board's keyword filter (a NUL cannot be in any text: PostgreSQL refuses to compare with one)."""
+
+    q = forms.CharField(label="Filter", max_length=200, required=False, strip=True)

@@ -10,7 +10,10 @@ from django.db import models
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
 CLAIM_TTL = timedelta(minutes=5)  # an edit form left open this long stops counting as a claim
-PRESENCE_TTL = timedelta(seconds=90)  # an open page not heard from this long is gone
+# An open page not heard from this long is gone (its process beats every 3 s: board.live.presence):
+# a killed process's pages leave the "here now" list within this and one beat.
+PRESENCE_TTL = timedelta(seconds=10)
+MAX_ID = 2**63 - 1  # ids are 64-bit signed integers (BigAutoField): a larger number names nothing
 
 
 class Role(models.TextChoices):

@@ -10,3 +10,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("board.urls")),
 ]
+
+# Our own error pages: they never read the request's body again (see board.views.errors).
+handler400 = "board.views.errors.bad_request"
+handler403 = "board.views.errors.permission_denied"
+handler404 = "board.views.errors.page_not_found"
+handler500 = "board.views.errors.server_error"

@@ -31,6 +31,8 @@ def server_env(**extra: str) -> dict[str, str]:
     else:
         url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
         env["DATABASE_URL"] = urllib.parse.urlunsplit(url._replace(path="/" + db["NAME"]))
+    # The same deployment as this test process, whatever database name the children see.
+    env.setdefault("LIVEBOARD_DEPLOYMENT", settings.DEPLOYMENT)
     env["DEBUG"] = "1"
     env["FAST_PASSWORD_HASHING"] = "1"
     env.update(extra)
@@ -53,6 +55,15 @@ def daphne(
     *, redis_url: str = "", port: int | None = None, extra: dict[str, str] | None = None, args: tuple[str, ...] = ()
 ) -> Iterator[str]:
     """A daphne process serving the project; yields its base URL."""
+    with daphne_process(redis_url=redis_url, port=port, extra=extra, args=args) as (base_url, _):
+        yield base_url
+
+
+@contextmanager
+def daphne_process(
+    *, redis_url: str = "", port: int | None = None, extra: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A daphne process serving the project; yields its base URL and the process (to kill it)."""
     port = port or free_port()
     env = server_env(**({"REDIS_URL": redis_url} if redis_url else {}), **(extra or {}))
     log = open(ROOT / f".daphne-{port}.log", "w")  # noqa: SIM115 - closed below
@@ -65,7 +76,7 @@ def daphne(
     )
     try:
         wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
         stop(process)
         log.close()

@@ -35,6 +35,7 @@ def text_of(response) -> str:
 # --- socket helpers: a minimal copy of tests/test_consumers.py's (rewritten separately) ----------
 
 ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")  # a browser opens the socket on the page's own origin
 
 
 def session_cookie(user) -> bytes:
@@ -45,7 +46,7 @@ def session_cookie(user) -> bytes:
 
 async def open_socket(board_id: int, user, *, page: str = "") -> tuple[WebsocketCommunicator, str]:
     """Connect to the board's socket as `user` and read the resync the server sends first."""
-    headers = [ORIGIN, (b"cookie", await database_sync_to_async(session_cookie)(user))]
+    headers = [HOST, ORIGIN, (b"cookie", await database_sync_to_async(session_cookie)(user))]
     path = f"/ws/b/{board_id}/" + (f"?page={page}" if page else "")  # board/routing.py
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await communicator.connect()

@@ -21,6 +21,7 @@ from project.asgi import application
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")  # a browser opens the socket on the page's own origin
 
 
 def session_cookie(user) -> bytes:
@@ -30,7 +31,7 @@ def session_cookie(user) -> bytes:
 
 
 async def socket(board_id: int, user=None, *, page: str = "", origin: tuple[bytes, bytes] | None = ORIGIN):
-    headers = [origin] if origin else []
+    headers = [HOST, origin] if origin else [HOST]
     if user is not None:
         headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
     path = f"/ws/b/{board_id}/" + (f"?page={page}" if page else "")
@@ -147,7 +148,7 @@ def test_a_session_ended_by_a_password_change_or_a_made_up_cookie_is_refused(wor
 
         await database_sync_to_async(change_password)()
         for value in (cookie, f"{settings.SESSION_COOKIE_NAME}={'x' * 32}".encode()):
-            headers = [ORIGIN, (b"cookie", value)]
+            headers = [HOST, ORIGIN, (b"cookie", value)]
             communicator = WebsocketCommunicator(application, f"/ws/b/{world.board.pk}/", headers=headers)
             connected, _ = await communicator.connect()
             assert connected
@@ -251,7 +252,7 @@ def test_a_socket_to_a_board_that_does_not_exist_is_refused_as_a_strangers(world
 def test_a_socket_to_a_path_that_is_no_boards_is_closed_with_4404_not_a_failed_handshake(world):
     async def scenario():
         for path in ("/ws/nothing/", "/ws/b/not-a-number/"):
-            communicator = WebsocketCommunicator(application, path, headers=[ORIGIN])
+            communicator = WebsocketCommunicator(application, path, headers=[HOST, ORIGIN])
             connected, _ = await communicator.connect()
             assert connected
             await expect_closed(communicator, protocol.CLOSE_NO_ROUTE)
@@ -267,7 +268,7 @@ def test_logging_out_closes_that_sessions_sockets_at_once_and_no_other(world):
         tabs = []
         for _ in range(2):  # two tabs of the session that logs out
             communicator = WebsocketCommunicator(
-                application, f"/ws/b/{world.board.pk}/", headers=[ORIGIN, (b"cookie", cookie)]
+                application, f"/ws/b/{world.board.pk}/", headers=[HOST, ORIGIN, (b"cookie", cookie)]
             )
             assert (await communicator.connect())[0]
             await communicator.receive_from(timeout=5)

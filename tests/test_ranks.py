@@ -422,7 +422,7 @@ class Scenario:
                 services.card_delete(card=card)
                 self.alive.discard(card.pk)
             else:
-                with pytest.raises(ValidationError, match="This card no longer exists."):
+                with pytest.raises(services.Gone, match="This card is already gone"):
                     services.card_delete(card=card)
                 written = False
         elif kind == "move":

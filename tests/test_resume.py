@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
@@ -16,7 +17,7 @@ from board.models import Board
 from project.asgi import application
 from tests import servers
 from tests.pages import Page, board_order
-from tests.test_consumers import ORIGIN, expect_closed, run, session_cookie
+from tests.test_consumers import HOST, ORIGIN, expect_closed, run, session_cookie
 from tests.test_live_processes import receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def resume(board_id: int, user, shown) -> WebsocketCommunicator:
     cookie = await database_sync_to_async(session_cookie)(user)
     path = f"/ws/b/{board_id}/?page=resumingpage1&v={shown}"
-    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, (b"cookie", cookie)])
+    communicator = WebsocketCommunicator(application, path, headers=[HOST, ORIGIN, (b"cookie", cookie)])
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -50,6 +51,10 @@ def test_a_page_that_shows_the_latest_version_is_sent_nothing_but_presence(world
         communicator = await resume(world.board.pk, world.editor, page.shown)
         first = await communicator.receive_from(timeout=5)
         assert first.startswith('<ul id="presence"') and "data-step" not in first
+        # Nor the whole board a moment later: the process knows its page is up to date.
+        await asyncio.sleep(1.0)
+        while not await communicator.receive_nothing(timeout=0.1):
+            assert "data-step" not in await communicator.receive_from()
         await communicator.disconnect()
 
     run(scenario)

@@ -45,6 +45,10 @@ class Versions:
         if seen is None or version > seen:
             self.seen[board_id] = version
 
+    def joined(self, board_id: int, version: int) -> None:
+        """A page was sent the board up to `version`; the first one also tells where this process is."""
+        self.seen.setdefault(board_id, version)
+
     def caught_up(self, board_id: int, version: int) -> None:
         """The pages were sent the whole board at `version`: nothing below it is missing."""
         self.seen[board_id] = max(self.seen.get(board_id, 0), version)

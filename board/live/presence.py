@@ -16,7 +16,10 @@ log = logging.getLogger("board.live")
 
 
 class Presence:
-    HEARTBEAT_SECONDS = 30  # keep presence and edit claims of open pages fresh
+    # Each beat keeps this process's pages present, and sweeps pages no process keeps
+    # (a process killed with kill -9): within PRESENCE_TTL and a beat they leave every list.
+    HEARTBEAT_SECONDS = 3
+    CLAIMS_EVERY = 10  # beats between refreshes of the open pages' edit claims (CLAIM_TTL is minutes)
     DELAY = 0.5  # coalesce joins and leaves into one presence broadcast
     CLAIM_GRACE = 5.0  # a page whose socket is gone this long loses its edit claims
 
@@ -48,13 +51,26 @@ class Presence:
             log.warning("presence of board %s not sent", board_id, exc_info=True)
 
     async def heartbeat_loop(self) -> None:
+        beats = 0
         while True:
             await asyncio.sleep(self.HEARTBEAT_SECONDS)
-            pages = [s.presence_key for sockets in self.boards.values() for s in sockets]
+            beats += 1
+            pages = [(board, s.user_id, s.presence_key) for board, sockets in self.boards.items() for s in sockets]
             try:
-                await database_sync_to_async(services.presence_heartbeat)(pages=pages)
+                changed = await database_sync_to_async(self.beat)(pages, claims=beats % self.CLAIMS_EVERY == 0)
             except Exception:  # noqa: BLE001 - retried at the next beat
                 log.warning("presence heartbeat failed", exc_info=True)
+                continue
+            for board_id in changed:
+                self.changed(board_id)
+
+    @staticmethod
+    def beat(pages: list[tuple[int, int, str]], *, claims: bool) -> set[int]:
+        """One beat: this process's pages are here, others' stale ones are not; return boards that changed."""
+        changed = set()
+        if services.presence_heartbeat(pages=[page for _, _, page in pages], claims=claims) < len(pages):
+            changed |= services.presence_restore(pages=pages)
+        return changed | services.presence_sweep()
 
     def page_gone(self, page: str) -> None:
         """A page's socket closed: unless it comes back soon, its edit claims end."""

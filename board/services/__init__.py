@@ -9,13 +9,20 @@ from board.services.boards import board_create, board_delete, board_rename
 from board.services.cards import ClaimHeld, StaleEdit, card_create, card_delete, card_move, card_update
 from board.services.claims import active_claim, claim_release, claim_take, claims_release_page
 from board.services.comments import clean_comment, comment_create, comment_delete, comment_update
-from board.services.common import clean_description, clean_title
+from board.services.common import Gone, clean_description, clean_title
 from board.services.members import member_add, member_remove, member_set_role
 from board.services.pipelines import pipeline_create, pipeline_delete, pipeline_move, pipeline_rename
-from board.services.presence import presence_heartbeat, presence_join, presence_leave
+from board.services.presence import (
+    presence_heartbeat,
+    presence_join,
+    presence_leave,
+    presence_restore,
+    presence_sweep,
+)
 
 __all__ = [
     "ClaimHeld",
+    "Gone",
     "StaleEdit",
     "active_claim",
     "board_create",
@@ -44,4 +51,6 @@ __all__ = [
     "presence_heartbeat",
     "presence_join",
     "presence_leave",
+    "presence_restore",
+    "presence_sweep",
 ]

@@ -10,6 +10,7 @@ from board.models import Card, EditClaim, Pipeline
 from board.services import ranks
 from board.services.claims import active_claim
 from board.services.common import (
+    Gone,
     User,
     acting,
     clean_description,
@@ -149,9 +150,16 @@ def card_move(
 
 @transaction.atomic
 def card_delete(*, card: Card, actor: User | None = None) -> None:
-    """Delete a card (wherever it is now: it may have moved meanwhile)."""
+    """Delete a card (wherever it is now: it may have moved meanwhile).
+
+    A second delete of one card (two pages, two clicks) finds it gone under the board's
+    lock: Gone, and nothing is recorded.
+    """
     locked = lock_board(card.board)
-    current = current_card(locked, card)
+    try:
+        current = current_card(locked, card)
+    except ValidationError:
+        raise Gone("This card is already gone: someone deleted it.") from None
     card_id = current.pk
     current.delete()
     events.record(

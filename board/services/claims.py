@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from board import events
 from board.models import CLAIM_TTL, Card, EditClaim
-from board.services.common import User, current_card, lock_board
+from board.services.common import Gone, User, current_card, lock_board
 
 
 def active_claim(*, card: Card) -> EditClaim | None:
@@ -20,14 +21,20 @@ def claim_take(*, card: Card, user: User, page: str = "") -> EditClaim:
 
     Returns the claim in force: the caller's own, or the other person's. Renewing one's own
     live claim (the form opened again) changes nothing others see: no version, no event.
+    A card deleted meanwhile (its claims go with it) is Gone: no claim is stored for it.
     """
     current = active_claim(card=card)
     if current is not None and current.user_id == user.pk:
-        current.page, current.expires_at = page, timezone.now() + CLAIM_TTL
-        current.save(update_fields=["page", "expires_at"])
-        return current
+        expires_at = timezone.now() + CLAIM_TTL
+        if EditClaim.objects.filter(pk=current.pk).update(page=page, expires_at=expires_at):
+            current.page, current.expires_at = page, expires_at
+            return current
+        # The claim went meanwhile (released, or deleted with its card): take it anew.
     locked = lock_board(card.board)
-    card = current_card(locked, card)
+    try:
+        card = current_card(locked, card)
+    except ValidationError:
+        raise Gone("This card was deleted meanwhile: there is nothing left to edit.") from None
     current = active_claim(card=card)
     if current is not None:
         # Someone else's live claim: nothing changes, so the version bump is undone (a

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from board import events
 from board.models import COMMENT_MAX, Card, Comment
-from board.services.common import User, current_card, lock_board
+from board.services.common import Gone, User, current_card, lock_board
 
 
 def clean_comment(value: str | None) -> str:
@@ -69,7 +69,7 @@ def comment_delete(*, comment: Comment, actor: User, moderator: bool = False) ->
     locked = lock_board(board)
     comment_id = comment.pk
     if not Comment.objects.filter(pk=comment_id).delete()[0]:
-        raise ValidationError("This comment no longer exists.")
+        raise Gone("This comment is already gone: someone deleted it.")
     Card.objects.filter(pk=comment.card_id).update(rev=locked.version)
     events.record(
         board=locked,

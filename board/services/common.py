@@ -11,6 +11,13 @@ from board.models import DESCRIPTION_MAX, TITLE_MAX, Board, Card, Pipeline
 User = AbstractBaseUser
 
 
+class Gone(ValidationError):
+    """What the write is about was deleted meanwhile (found missing under the board's lock).
+
+    Nothing was written (the transaction rolls back); views answer 404 with the message.
+    """
+
+
 def lock_board(board: Board) -> Board:
     """Take the board's row lock, bump its version, and return the board as its row now reads.
 

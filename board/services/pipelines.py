@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from board import events
 from board.models import Board, Pipeline
 from board.services import ranks
-from board.services.common import User, clean_title, current_pipeline, lock_board
+from board.services.common import Gone, User, clean_title, current_pipeline, lock_board
 
 
 @transaction.atomic
@@ -64,9 +65,12 @@ def pipeline_move(
 
 @transaction.atomic
 def pipeline_delete(*, pipeline: Pipeline, actor: User | None = None) -> None:
-    """Delete a pipeline and its cards."""
+    """Delete a pipeline and its cards (once: a second delete finds it Gone and records nothing)."""
     locked = lock_board(pipeline.board)
-    current = current_pipeline(locked, pipeline)
+    try:
+        current = current_pipeline(locked, pipeline)
+    except ValidationError:
+        raise Gone("This pipeline is already gone: someone deleted it.") from None
     count = current.cards.count()
     current.delete()
     events.record(

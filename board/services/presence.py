@@ -28,10 +28,48 @@ def presence_leave(*, board_id: int, user_id: int, page: str) -> bool:
     return user_id not in _online_users(board_id)
 
 
-def presence_heartbeat(*, pages: Iterable[str]) -> None:
-    """Open pages are still there: keep their presence and edit claims fresh."""
+def presence_heartbeat(*, pages: Iterable[str], claims: bool = True) -> int:
+    """Open pages are still there: keep their presence (and their edit claims) fresh.
+
+    Returns how many of the pages still had their row (see presence_restore for the others).
+    """
     pages = list(pages)
-    if pages:
-        now = timezone.now()
-        Presence.objects.filter(page__in=pages).update(seen_at=now)
+    if not pages:
+        return 0
+    now = timezone.now()
+    if claims:
         EditClaim.objects.filter(page__in=pages).update(expires_at=now + CLAIM_TTL)
+    return Presence.objects.filter(page__in=pages).update(seen_at=now)
+
+
+def presence_restore(*, pages: Iterable[tuple[int, int, str]]) -> set[int]:
+    """Give open pages (board id, user id, page) whose row was swept their row back.
+
+    A process that could not beat for PRESENCE_TTL (its database away) had its pages swept
+    by the others; return the boards whose people changed.
+    """
+    pages = list(pages)
+    have = set(Presence.objects.filter(page__in=[page for _, _, page in pages]).values_list("page", flat=True))
+    missing = [(board_id, user_id, page) for board_id, user_id, page in pages if page not in have]
+    if not missing:
+        return set()
+    now = timezone.now()
+    boards = {board_id for board_id, _, _ in missing}
+    before = {board_id: _online_users(board_id) for board_id in boards}
+    Presence.objects.bulk_create(
+        Presence(board_id=board_id, user_id=user_id, page=page, seen_at=now) for board_id, user_id, page in missing
+    )
+    return {board_id for board_id in boards if _online_users(board_id) != before[board_id]}
+
+
+def presence_sweep() -> set[int]:
+    """Forget pages not heard from for PRESENCE_TTL: those of a process killed (kill -9) or cut off.
+
+    Any live process sweeps at each beat, so a restarted process clears what its dead
+    predecessor left. Returns the boards that had such pages (their lists are sent again).
+    """
+    stale = Presence.objects.filter(seen_at__lt=timezone.now() - PRESENCE_TTL)
+    boards = set(stale.values_list("board_id", flat=True).distinct())
+    if boards:
+        stale.delete()  # the same cut-off: a page that beat meanwhile stays
+    return boards

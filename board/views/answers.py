@@ -26,6 +26,7 @@ from board import selectors
 from board.live.fragments import with_cards_html
 from board.live.origin import Captured
 from board.selectors import Access
+from board.services.common import Gone
 
 PAGE = "board/board.html"
 MESSAGE_HEADER = "X-LiveBoard-Message"  # marks a refusal the page shows (not a crash page)
@@ -57,7 +58,7 @@ def error_response(
     """Refuse clearly: htmx gets the message in the page's message area; a plain form the page again."""
     if request.htmx:
         return flash_response(message, status)
-    if access is not None and status == 400:
+    if access is not None and status in (400, 404):
         return board_page(request, access, error=message, status=status, **page)
     return render(request, "board/error.html", {"message": message, "status": status}, status=status)
 
@@ -84,7 +85,7 @@ def board_page(
 ) -> HttpResponse:
     """The whole board page (optionally with a panel open), as a plain request gets it."""
     board = access.board
-    query = request.GET.get("q", "")[:200]
+    query = request.GET.get("q", "")[:200].replace("\x00", "")  # no text holds a NUL
     now = timezone.now()
     hidden = selectors.hidden_cards(board=board, query=query)
     pipelines = with_cards_html(board, selectors.board_pipelines(board=board), now=now, hidden=hidden)
@@ -160,6 +161,8 @@ def board_endpoint(*, need: str, methods: tuple[str, ...] = ("POST",)) -> Callab
                 return view(request, access, **kwargs)
             except Http404 as exc:
                 return error_response(request, str(exc) or "Not found.", 404)
+            except Gone as exc:  # deleted meanwhile: the board again (or the page's message area) says so
+                return error_response(request, " ".join(exc.messages), 404, access=access)
             except PermissionDenied as exc:
                 return error_response(request, str(exc) or "Not allowed.", 403)
             except ValidationError as exc:

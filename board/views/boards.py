@@ -12,16 +12,18 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from board import selectors, services
-from board.forms import NameForm, PageForm
+from board.forms import FilterForm, NameForm, PageForm
 from board.live.origin import capture
 from board.selectors import Access
 from board.views.answers import (
+    MESSAGE_HEADER,
     HtmxHttpRequest,
     board_endpoint,
     board_page,
     board_url,
     confirm,
     done,
+    first_error,
     flash_response,
     valid,
 )
@@ -58,7 +60,10 @@ def board_detail(request: HtmxHttpRequest, access: Access) -> HttpResponse:
 @board_endpoint(need="read", methods=("GET",))
 def board_filter(request: HtmxHttpRequest, access: Access) -> HttpResponse:
     """Ids of the cards matching a keyword: the page hides the others, live updates included."""
-    query = request.GET.get("q", "")[:200]
+    form = FilterForm({"q": request.GET.get("q", "")[:200]})
+    if not form.is_valid():  # e.g. a NUL, which no card's text can hold
+        return JsonResponse({"error": first_error(form)}, status=400, headers={MESSAGE_HEADER: "1"})
+    query = form.cleaned_data["q"]
     return JsonResponse({"q": query, "ids": selectors.card_ids_matching(board=access.board, query=query)})
 
 
