@@ -7,10 +7,12 @@ server refuses.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import time
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from django.core.cache import caches
@@ -37,10 +39,17 @@ _CARD_PLACE = {events.CARD_CREATED, events.CARD_MOVED, events.CARD_DELETED}
 _CARD = {events.CARD_UPDATED, events.CLAIM_TAKEN, events.CLAIM_RELEASED, events.COMMENT_CREATED, events.COMMENT_DELETED}
 
 
-def _card_key(board_id: int, card: dict[str, Any], extra: tuple) -> str:
+# What a card's fragment shows, from its row (selectors.fragment_rows): all but its pipeline.
+_SHOWN = itemgetter(
+    "id", "board_id", "title", "rev", "updated_at", "editor", "claim_user", "claim_expires_at",
+    "has_description", "n_comments",
+)  # fmt: skip
+
+
+def _card_key(card: dict[str, Any], extra: tuple) -> str:
     """A rendered card's cache key: everything its fragment shows, so it can never be stale."""
-    shown = (board_id, *sorted(item for item in card.items() if item[0] != "pipeline_id"), *extra)
-    return "card:" + hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    shown = repr((_SHOWN(card), extra)).encode()
+    return "card:" + base64.urlsafe_b64encode(hashlib.blake2b(shown, digest_size=16).digest()).decode()
 
 
 def render_cards(
@@ -57,7 +66,7 @@ def render_cards(
         claim_live = bool(card["claim_expires_at"] and card["claim_expires_at"] > now)
         when = ago(card["updated_at"], now) if card["editor"] else ""
         is_hidden = card["id"] in hidden
-        key = _card_key(board.pk, card, (claim_live, when, by, oob, is_hidden))
+        key = _card_key(card, (claim_live, when, by, oob, is_hidden))
         contexts[key] = {"card": card, "claim_live": claim_live, "ago": when, "by": by, "oob": oob, "hidden": is_hidden}
     cache = caches[CARDS_CACHE]
     try:
