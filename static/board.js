@@ -70,6 +70,7 @@
   function resync(resume) {
     if (!open || open.readyState !== WebSocket.OPEN) return;
     whole = !resume;
+    steps = {};  // the new socket sends everything after what the page shows
     open.dropped = true;
     open = null;
     socket.reconnect();

@@ -43,7 +43,7 @@ def test_a_sweep_forgets_pages_not_heard_from_and_names_their_boards(world):
     services.presence_join(board_id=world.other_board.pk, user=world.stranger, page="page-stan-1")
     age("page-vera-1", PRESENCE_TTL.total_seconds() + 1)
     assert services.presence_sweep() == {world.board.pk}
-    assert selectors.online_users(board_id=world.board.pk) == [world.editor]
+    assert selectors.online_users(board_id=world.board.pk) == ([world.editor], 1)
     assert not Presence.objects.filter(page="page-vera-1").exists()
     assert services.presence_sweep() == set()
 
@@ -55,11 +55,11 @@ def test_a_beat_keeps_its_pages_sweeps_others_and_restores_its_own_swept_rows(wo
     age("page-ghost-1", PRESENCE_TTL.total_seconds() + 1)
     ours = [(world.board.pk, world.editor.pk, "page-eddie-1")]
     assert live_presence.Presence.beat(ours, claims=False) == {world.board.pk}  # the ghost went
-    assert selectors.online_users(board_id=world.board.pk) == [world.editor]
+    assert selectors.online_users(board_id=world.board.pk) == ([world.editor], 1)
     # This process could not beat for a while (its database away): the others swept its page.
     Presence.objects.all().delete()
     assert live_presence.Presence.beat(ours, claims=False) == {world.board.pk}
-    assert selectors.online_users(board_id=world.board.pk) == [world.editor]
+    assert selectors.online_users(board_id=world.board.pk) == ([world.editor], 1)
     assert live_presence.Presence.beat(ours, claims=False) == set()  # nothing changed
     assert Presence.objects.count() == 1
 
@@ -97,7 +97,7 @@ def test_pages_of_a_daphne_killed_with_kill_9_leave_the_list_of_its_successors_p
         ) as ghost,
     ):
         ghost.recv(timeout=10)
-        assert selectors.online_users(board_id=world.board.pk) == [world.editor]
+        assert selectors.online_users(board_id=world.board.pk) == ([world.editor], 1)
         os.kill(dead.pid, signal.SIGKILL)
         dead.wait(timeout=10)
         killed = time.monotonic()
@@ -118,4 +118,4 @@ def test_pages_of_a_daphne_killed_with_kill_9_leave_the_list_of_its_successors_p
     print(f"ghost gone {gone_after:.1f} s after kill -9")
     limit = (PRESENCE_TTL + timedelta(seconds=2 * live_presence.Presence.HEARTBEAT_SECONDS)).total_seconds()
     assert gone_after < limit, f"the ghost stayed {gone_after:.1f} s"
-    assert selectors.online_users(board_id=world.board.pk) == [world.owner]
+    assert selectors.online_users(board_id=world.board.pk) == ([world.owner], 1)

@@ -32,6 +32,18 @@ async def resume(board_id: int, user, shown) -> WebsocketCommunicator:
     return communicator
 
 
+def resumed(world, shown) -> str:
+    """The first message a page of the editor's showing `shown` is sent when it (re)connects."""
+
+    async def scenario():
+        communicator = await resume(world.board.pk, world.editor, shown)
+        message = await communicator.receive_from(timeout=5)
+        await communicator.disconnect()
+        return message
+
+    return run(scenario)
+
+
 def version_of(board) -> int:
     return Board.objects.get(pk=board.pk).version
 
@@ -65,13 +77,7 @@ def test_a_page_that_missed_three_moves_is_sent_those_three_steps_only(world, as
     three_moves(world)  # while its socket was down
     current = version_of(world.board)
 
-    async def scenario():
-        communicator = await resume(world.board.pk, world.editor, page.shown)
-        message = await communicator.receive_from(timeout=5)
-        await communicator.disconnect()
-        return message
-
-    message = run(scenario)
+    message = resumed(world, page.shown)
     assert message.count("<template data-step=") == 3 and "data-whole" not in message
     assert len(message.encode()) <= 8 * 1024
     page.receive(message)
@@ -83,13 +89,7 @@ def test_a_page_further_behind_than_the_kept_steps_gets_the_whole_board(world, a
     three_moves(world)
     caches[steps.CACHE].delete(f"step:{world.board.pk}:{page.shown + 2}")  # one of them is no longer kept
 
-    async def scenario():
-        communicator = await resume(world.board.pk, world.editor, page.shown)
-        message = await communicator.receive_from(timeout=5)
-        await communicator.disconnect()
-        return message
-
-    message = run(scenario)
+    message = resumed(world, page.shown)
     assert message.startswith(f'<template data-step="{version_of(world.board)}" data-whole>')
     page.receive(message)
     assert page.order() == board_order(world.board)
@@ -119,13 +119,7 @@ def test_a_version_of_another_board_is_only_a_number_of_this_one(world, as_user)
     three_moves(world)
     shown = version_of(world.board) - 3
 
-    async def scenario():
-        communicator = await resume(world.board.pk, world.editor, shown)
-        message = await communicator.receive_from(timeout=5)
-        await communicator.disconnect()
-        return message
-
-    message = run(scenario)
+    message = resumed(world, shown)
     assert "Do not leak" not in message and message.count("<template data-step=") == 3
 
 

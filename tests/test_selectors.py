@@ -397,7 +397,7 @@ def test_online_users_counts_each_person_once_and_forgets_pages_gone_quiet(world
     services.presence_join(board_id=world.board.pk, user=world.viewer, page="page-vera-1")
     services.presence_join(board_id=world.other_board.pk, user=world.stranger, page="page-stan-1")
     Presence.objects.filter(page="page-vera-1").update(seen_at=timezone.now() - timedelta(minutes=10))
-    assert selectors.online_users(board_id=world.board.pk) == [world.editor]
+    assert selectors.online_users(board_id=world.board.pk) == ([world.editor], 1)
 
 
 def test_presence_join_and_leave_report_whether_the_people_online_changed(world):
@@ -406,7 +406,7 @@ def test_presence_join_and_leave_report_whether_the_people_online_changed(world)
     assert services.presence_join(board_id=board_id, user=world.editor, page="page-eddie-2") is False
     assert services.presence_leave(board_id=board_id, user_id=world.editor.pk, page="page-eddie-1") is False
     assert services.presence_leave(board_id=board_id, user_id=world.editor.pk, page="page-eddie-2") is True
-    assert selectors.online_users(board_id=board_id) == []
+    assert selectors.online_users(board_id=board_id) == ([], 0)
 
 
 def test_presence_heartbeat_keeps_pages_and_their_claims_fresh(world):
@@ -415,9 +415,9 @@ def test_presence_heartbeat_keeps_pages_and_their_claims_fresh(world):
     long_ago = timezone.now() - timedelta(hours=1)
     Presence.objects.update(seen_at=long_ago)
     EditClaim.objects.update(expires_at=long_ago)
-    assert selectors.online_users(board_id=world.board.pk) == []
+    assert selectors.online_users(board_id=world.board.pk) == ([], 0)
     services.presence_heartbeat(pages=["page-eddie-1"])
-    assert selectors.online_users(board_id=world.board.pk) == [world.editor]
+    assert selectors.online_users(board_id=world.board.pk) == ([world.editor], 1)
     assert services.active_claim(card=world.cards[0]).user == world.editor
 
 
@@ -492,3 +492,23 @@ def test_activity_page_keeps_the_line_of_a_deleted_card(world):
     items, _ = selectors.activity_page(board=world.board)
     assert [str(events.describe(item)) for item in items[:2]] == ["deleted “Doomed”", "renamed “Card 0” to “Doomed”"]
     assert items[1].card_id is None  # the card went; its line stays
+
+
+def test_a_board_watched_by_many_shows_the_first_faces_and_how_many_more(world):
+    from django.contrib.auth import get_user_model
+
+    from board.models import Presence
+
+    people = get_user_model().objects.bulk_create([get_user_model()(username=f"watcher-{i:04d}") for i in range(300)])
+    now = timezone.now()
+    Presence.objects.bulk_create(
+        Presence(board=world.board, user=person, page=f"page-{person.username}-{tab}", seen_at=now)
+        for person in people
+        for tab in range(2)  # each in two tabs: counted once
+    )
+    shown, here = selectors.online_users(board_id=world.board.pk)
+    assert [p.username for p in shown] == [f"watcher-{i:04d}" for i in range(8)]
+    assert here == 300
+    html = fragments.render_presence(world.board.pk)
+    assert html.count('class="avatar here"') == 8 and ">+292</li>" in html
+    assert len(html.encode()) < 1500  # whatever the audience

@@ -241,9 +241,10 @@ def step(version: int, html: str, *, whole: bool = False) -> str:
 
 def render_presence(board_id: int) -> str:
     """Who has the board open now, stamped with the time so an older list never wins."""
-    people = selectors.online_users(board_id=board_id)
+    people, here = selectors.online_users(board_id=board_id)
     stamp = int(time.time() * 1000)
-    return render_to_string("board/header.html#presence", {"people": people, "stamp": stamp, "oob": True})
+    context = {"people": people, "more": here - len(people), "stamp": stamp, "oob": True}
+    return render_to_string("board/header.html#presence", context)
 
 
 def render_resync(board_id: int) -> tuple[int, str] | None:

@@ -21,6 +21,7 @@ class Presence:
     HEARTBEAT_SECONDS = 3
     CLAIMS_EVERY = 10  # beats between refreshes of the open pages' edit claims (CLAIM_TTL is minutes)
     DELAY = 0.5  # coalesce joins and leaves into one presence broadcast
+    FRAMES_PER_SECOND = 2000  # and no more presence frames than this to a board's pages here
     CLAIM_GRACE = 5.0  # a page whose socket is gone this long loses its edit claims
 
     def __init__(self, boards: dict, layer: Any) -> None:
@@ -41,7 +42,8 @@ class Presence:
             self._spawn(self._send(board_id))
 
     async def _send(self, board_id: int) -> None:
-        await asyncio.sleep(self.DELAY)
+        # Thousands watching one board as people come and go: one list every few seconds.
+        await asyncio.sleep(max(self.DELAY, len(self.boards.get(board_id, ())) / self.FRAMES_PER_SECOND))
         self.pending.discard(board_id)
         try:
             html = await database_sync_to_async(fragments.render_presence)(board_id)

@@ -21,8 +21,13 @@ def membership_of_board(*, board: Board, user_id: int) -> Membership:
     return membership
 
 
-def online_users(*, board_id: int) -> list:
-    """People with the board open now (each once, however many tabs)."""
+def online_users(*, board_id: int, first: int = 8) -> tuple[list, int]:
+    """The first people (by name) with the board open now, each once however many tabs, and how many in all.
+
+    A board watched by thousands shows a few faces and the count: its presence list stays small.
+    """
     fresh = timezone.now() - PRESENCE_TTL
     ids = Presence.objects.filter(board_id=board_id, seen_at__gt=fresh).values("user_id")
-    return list(get_user_model().objects.filter(pk__in=ids).order_by("username"))
+    people = get_user_model().objects.filter(pk__in=ids)
+    shown = list(people.order_by("username")[:first])
+    return shown, (len(shown) if len(shown) < first else people.count())

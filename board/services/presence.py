@@ -15,17 +15,22 @@ def _online_users(board_id: int) -> set[int]:
     return set(Presence.objects.filter(board_id=board_id, seen_at__gt=fresh).values_list("user_id", flat=True))
 
 
+def _here(board_id: int, user_id: int) -> bool:
+    fresh = timezone.now() - PRESENCE_TTL
+    return Presence.objects.filter(board_id=board_id, user_id=user_id, seen_at__gt=fresh).exists()
+
+
 def presence_join(*, board_id: int, user: User, page: str) -> bool:
     """An open page of the board (one per tab); return whether the set of people online changed."""
-    before = _online_users(board_id)
+    was_here = _here(board_id, user.pk)
     Presence.objects.create(board_id=board_id, user=user, page=page, seen_at=timezone.now())
-    return user.pk not in before
+    return not was_here
 
 
 def presence_leave(*, board_id: int, user_id: int, page: str) -> bool:
     """A page closed; return whether the set of people online changed (their last tab)."""
     Presence.objects.filter(board_id=board_id, user_id=user_id, page=page).delete()
-    return user_id not in _online_users(board_id)
+    return not _here(board_id, user_id)
 
 
 def presence_heartbeat(*, pages: Iterable[str], claims: bool = True) -> int:

@@ -89,10 +89,12 @@ def board_page(
     now = timezone.now()
     hidden = selectors.hidden_cards(board=board, query=query)
     pipelines = with_cards_html(board, selectors.board_pipelines(board=board), now=now, hidden=hidden)
+    people, here = selectors.online_users(board_id=board.pk)
     context = {
         "board": board,
         "now": now,
-        "people": selectors.online_users(board_id=board.pk),
+        "people": people,
+        "more": here - len(people),
         "stamp": int(time.time() * 1000),
         "role": access.role,
         "can_edit": access.can_edit,

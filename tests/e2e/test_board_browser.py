@@ -219,12 +219,18 @@ def test_steps_apply_in_version_order_once_whatever_order_they_come_in(world, li
     assert page.text_content(link).strip() == "Second"
 
 
-def test_a_step_that_does_not_fit_the_page_brings_the_whole_board(world, live_url, open_board):
-    card = world.cards[0]
+def watched_page(open_board, live_url, world):
+    """A viewer's page showing the board's version, and the sockets it opens from now on."""
     page = open_board(live_url, world.viewer, world.board)
     page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}")
     opened = []
     page.on("websocket", lambda ws: opened.append(ws))
+    return page, opened
+
+
+def test_a_step_that_does_not_fit_the_page_brings_the_whole_board(world, live_url, open_board):
+    card = world.cards[0]
+    page, opened = watched_page(open_board, live_url, world)
     # The page shows version v; a step v + 1 places a card after one the page does not have.
     lost = f'<i id="card-{card.pk}" data-in="cards-{world.doing.pk}" data-after="card-987654" hidden></i>'
     page.evaluate(SOCKET_MESSAGE, step(world.board.version + 1, lost))
@@ -233,18 +239,17 @@ def test_a_step_that_does_not_fit_the_page_brings_the_whole_board(world, live_ur
     page.wait_for_selector(in_pipeline(world.todo, card), state="attached")  # where the server says it is
 
 
-def test_a_step_whose_predecessor_never_comes_brings_the_whole_board(world, live_url, open_board):
+def test_a_step_whose_predecessor_never_comes_makes_the_page_resume(world, live_url, open_board):
     card = world.cards[0]
-    page = open_board(live_url, world.viewer, world.board)
-    page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}")
-    opened = []
-    page.on("websocket", lambda ws: opened.append(ws))
+    page, opened = watched_page(open_board, live_url, world)
     page.evaluate(SOCKET_MESSAGE, step(world.board.version + 5, title_swap(card, "From the future")))
     page.wait_for_timeout(500)
     assert not opened  # a while to let the missing answer arrive
     page.wait_for_event("websocket", timeout=5000)
     page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}")
     assert page.text_content(f"#card-{card.pk} .card-link").strip() == card.title
+    page.wait_for_timeout(2000)
+    assert len(opened) == 1  # what it could not place was dropped: it does not resume again and again
 
 
 def test_page_shows_reconnecting_then_heals_with_what_it_missed(world, open_board):
