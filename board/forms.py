@@ -74,3 +74,9 @@ class FilterForm(forms.Form):
     """The board's keyword filter (a NUL cannot be in any text: PostgreSQL refuses to compare with one)."""
 
     q = forms.CharField(label="Filter", max_length=200, required=False, strip=True)
+
+
+class VersionForm(forms.Form):
+    """The board version a page shows, when it asks for what it missed since (?v=)."""
+
+    v = forms.IntegerField(label="Version", min_value=0, max_value=2**63 - 1)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.urls import path
 
 from board import converters  # noqa: F401 - registers <id:...>
-from board.views import accounts, boards, cards, comments, members, pipelines
+from board.views import accounts, boards, cards, changes, comments, members, pipelines
 
 urlpatterns = [
     path("", boards.home, name="home"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("b/<id:board_id>/", boards.board_detail, name="board"),
     path("b/<id:board_id>/filter/", boards.board_filter, name="board-filter"),
+    path("b/<id:board_id>/changes/", changes.board_changes, name="board-changes"),
     path("b/<id:board_id>/rename/", boards.board_rename, name="board-rename"),
     path("b/<id:board_id>/delete/", boards.board_delete, name="board-delete"),
     path("b/<id:board_id>/pipelines/add/", pipelines.pipeline_create, name="pipeline-create"),

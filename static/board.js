@@ -76,11 +76,24 @@
     socket.reconnect();
   }
 
+  // Where sockets never open (a proxy that drops the upgrade), the page asks for what it
+  // missed every few seconds instead, and goes back to the socket as soon as one opens.
+  var failed = 0, poll = null;
+  function polling() {
+    clearTimeout(poll);
+    poll = setTimeout(function () {
+      htmx.ajax("GET", live().getAttribute("data-changes-url") + "?v=" + shown, { source: live(), swap: "none" })
+        .then(polling, polling);
+    }, 3000);
+  }
   document.addEventListener("htmx:wsOpen", function (e) {
     socket = e.detail.socketWrapper;
     open = e.detail.event.target;
-    retry = 0;
+    open.opened = true;
+    retry = failed = 0;
     whole = false;
+    clearTimeout(poll);
+    poll = null;
     setStatus("live", "");
   });
   document.addEventListener("htmx:wsClose", function (e) {
@@ -99,7 +112,9 @@
       if (code === 4404) setTimeout(function () { location.href = live().getAttribute("data-home-url"); }, 4000);
       return;
     }
-    setStatus("reconnecting", "Reconnecting…");
+    if (!closed.opened && ++failed >= 2 && !poll) polling();
+    if (poll) setStatus("delayed", "Live updates are delayed.");
+    else setStatus("reconnecting", "Reconnecting…");
     // The extension retries only abnormal closes; daphne ends idle ones with 1000.
     if ([1006, 1011, 1012, 1013].indexOf(code) < 0 && e.detail.socketWrapper) {
       var wrapper = e.detail.socketWrapper;
@@ -107,7 +122,7 @@
       setTimeout(function () { if (!ended && !open) wrapper.reconnect(); }, delay);
     }
   });
-  document.addEventListener("htmx:wsError", function () { if (!ended) setStatus("reconnecting", "Reconnecting…"); });
+  document.addEventListener("htmx:wsError", function () { if (!ended && !poll) setStatus("reconnecting", "Reconnecting…"); });
 
   // the dialog panel
   function panel() { return document.getElementById("panel"); }

@@ -54,7 +54,7 @@ def test_change_posted_to_one_process_reaches_a_page_on_another(world):
             )
             assert status == 200 and "From A" in body
             message = receive_until(page, "From A", timeout=5)
-            assert f'id="pipeline-{world.todo.pk}"' in message
+            assert f'hx-swap-oob="beforeend:#cards-{world.todo.pk}"' in message  # the new card, at the end
 
 
 @pytest.mark.redis

@@ -153,3 +153,55 @@ def test_after_a_redis_restart_a_page_resumes_with_the_whole_board(world):
             message = receive_until(ws, "data-step", timeout=10)
     assert message.startswith(f'<template data-step="{version_of(world.board)}" data-whole>')
     assert "Before the restart" in message
+
+
+# --- the poll, for pages whose sockets cannot open ------------------------------------------------
+
+
+def changes(client, world, shown):
+    return client.get(f"/b/{world.board.pk}/changes/", {"v": shown}, HTTP_HX_REQUEST="true")
+
+
+def test_the_poll_answers_the_steps_a_page_missed_as_the_socket_would(world, as_user):
+    client = as_user(world.viewer)
+    page = Page(client.get(f"/b/{world.board.pk}/").content.decode())
+    three_moves(world)
+    response = changes(client, world, page.shown)
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    body = response.content.decode()
+    assert body.count("<template data-step=") == 3 and 'id="presence"' in body
+    page.receive(body)
+    assert page.order() == board_order(world.board)
+    caught_up = changes(client, world, page.shown).content.decode()
+    assert "data-step" not in caught_up and 'id="presence"' in caught_up  # nothing new: who is here only
+
+
+def test_the_poll_answers_the_whole_board_when_the_steps_are_no_longer_kept(world, as_user):
+    client = as_user(world.viewer)
+    shown = version_of(world.board)
+    three_moves(world)
+    caches[steps.CACHE].clear()
+    body = changes(client, world, shown).content.decode()
+    assert body.startswith(f'<template data-step="{version_of(world.board)}" data-whole>')
+
+
+@pytest.mark.parametrize("shown", ["", "abc", "-1", "1.5", str(2**63)])
+def test_a_poll_with_a_bad_version_is_refused_with_400_and_changes_nothing(world, as_user, shown):
+    before = version_of(world.board)
+    response = changes(as_user(world.viewer), world, shown)
+    assert response.status_code == 400 and response["X-LiveBoard-Message"]
+    assert version_of(world.board) == before
+
+
+def test_a_poll_from_the_future_is_told_to_reload(world, as_user):
+    response = changes(as_user(world.viewer), world, version_of(world.board) + 1)
+    assert response.status_code == 409
+    assert "reload" in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "stranger"])
+def test_a_poll_without_a_session_or_membership_gets_nothing(world, as_user, who):
+    client = as_user(None if who == "anonymous" else world.stranger)
+    response = changes(client, world, 0)
+    assert response.status_code == (401 if who == "anonymous" else 404)
+    assert "Card 0" not in response.content.decode()

@@ -473,3 +473,28 @@ def test_a_page_that_reconnects_is_sent_only_the_steps_it_missed(world, live_url
     assert page.text_content(f"#count-{world.doing.pk}").strip() == "3"
     steps = [f for f in frames if "data-step" in f]
     assert len(steps) == 1 and steps[0].count("<template data-step=") == 3 and "data-whole" not in steps[0]
+
+
+def test_where_websockets_are_blocked_the_page_polls_and_says_updates_are_delayed(world, live_url, open_board):
+    blocked = {"on": True}
+
+    def upgrade(ws):
+        if blocked["on"]:
+            ws.close()  # a proxy that drops the upgrade
+        else:
+            ws.connect_to_server()
+
+    watcher = open_board(live_url, world.viewer)
+    watcher.route_web_socket("**/ws/**", upgrade)
+    watcher.goto(f"{live_url}/b/{world.board.pk}/")
+    watcher.wait_for_selector('#live-status[data-state="delayed"]:has-text("Live updates are delayed")', timeout=15_000)
+    assert watcher.locator("#live-status").is_visible()
+    mover = open_board(live_url, world.editor, world.board)
+    card = world.cards[0]
+    mover.drag_and_drop(f"#card-{card.pk}", f"#pipeline-{world.doing.pk} ol.cards")
+    watcher.wait_for_selector(in_pipeline(world.doing, card), timeout=5000)  # a poll or two later
+    blocked["on"] = False
+    watcher.wait_for_selector('#live-status[data-state="live"]', state="attached", timeout=20_000)
+    other = world.cards[1]
+    mover.drag_and_drop(f"#card-{other.pk}", f"#pipeline-{world.doing.pk} ol.cards")
+    watcher.wait_for_selector(in_pipeline(world.doing, other), timeout=LIVE)  # live again
