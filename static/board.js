@@ -51,6 +51,7 @@
   // events miss the document when the sender was swapped out.
   document.addEventListener("htmx:beforeSend", function (e) {
     var write = e.detail.requestConfig.verb !== "get";
+    if (!write && live() && e.detail.requestConfig.path.indexOf(live().getAttribute("data-changes-url")) === 0) return;  // a poll: the status says it
     function say(text, lost) {
       return function () {
         var f = document.getElementById("flash");
@@ -86,6 +87,14 @@
         .then(polling, polling);
     }, 3000);
   }
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var path = e.detail.pathInfo && e.detail.pathInfo.requestPath;
+    if (poll && path && path.indexOf(live().getAttribute("data-changes-url")) === 0) {
+      // The server answers: only sockets fail. No answer: the server is away.
+      if (e.detail.successful) setStatus("delayed", "Live updates are delayed.");
+      else setStatus("reconnecting", "Reconnecting…");
+    }
+  });
   document.addEventListener("htmx:wsOpen", function (e) {
     socket = e.detail.socketWrapper;
     open = e.detail.event.target;
@@ -113,8 +122,8 @@
       return;
     }
     if (!closed.opened && ++failed >= 2 && !poll) polling();
-    if (poll) setStatus("delayed", "Live updates are delayed.");
-    else setStatus("reconnecting", "Reconnecting…");
+    var now = document.getElementById("live-status");
+    if (!poll || !now || now.getAttribute("data-state") !== "delayed") setStatus("reconnecting", "Reconnecting…");
     // The extension retries only abnormal closes; daphne ends idle ones with 1000.
     if ([1006, 1011, 1012, 1013].indexOf(code) < 0 && e.detail.socketWrapper) {
       var wrapper = e.detail.socketWrapper;
