@@ -28,7 +28,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) -m bench
+	$(PY) -m bench --people 5000 --sockets 5000 --clients 10,100,1000,5000
 
 lint: $(STAMP)
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

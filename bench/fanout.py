@@ -18,6 +18,7 @@ from bench.procs import Processes, Swarm
 from bench.web import Browser
 
 VERSION = re.compile(r'<template data-step="(\d+)"')
+SHOWN = re.compile(r'<main id="live"[^>]*? data-v="(\d+)"')
 WAIT = 60.0  # seconds for every client to receive one broadcast before it counts as lost
 
 
@@ -140,13 +141,16 @@ def run_pair(
     to 2x within a minute, and two series a minute apart compared that as much as the servers.
     """
     ours, base = Series(label, n), Series("floor", n)
+    mover = Mover(servers[0], world.owner_cookie, world.fanout)
+    # The clients connect as pages that have just loaded the board: showing its version.
+    _, page = mover.browser.get(f"/b/{world.fanout.board_id}/")
+    shown = SHOWN.search(page).group(1)
     spec = {
-        "urls": [ws_url(url, f"/ws/b/{world.fanout.board_id}/") for url in servers],
+        "urls": [ws_url(url, f"/ws/b/{world.fanout.board_id}/?v={shown}") for url in servers],
         "cookies": world.member_cookies[:n],
         "n": n,
     }
     swarm = start_swarm(procs, env, tmp, f"clients-{label}-{n}", spec, ours)
-    mover = Mover(servers[0], world.owner_cookie, world.fanout)
     floor_swarm: Swarm | None = None
     try:
         swarm.wait_quiet(quiet=1.0)  # e.g. presence broadcasts after the joins

@@ -29,8 +29,15 @@ class Memory:
 def measure(
     procs: Processes, env: dict[str, str], tmp: Path, *, pid: int, base_url: str, world: World, sockets: int
 ) -> Memory:
+    from django.db import connections
+
+    from board.models import Board
+
     board = world.fanout.board_id
-    url = ws_url(base_url, f"/ws/b/{board}/")
+    # As a page that has just loaded the board connects: showing its version, sent only who is here.
+    version = Board.objects.values_list("version", flat=True).get(pk=board)
+    connections.close_all()
+    url = ws_url(base_url, f"/ws/b/{board}/") + f"?v={version}"
     # Warm up first (code paths imported, caches filled, a few sockets opened and closed),
     # so the difference is what the sockets themselves hold.
     page = Browser(base_url, world.owner_cookie)
