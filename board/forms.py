@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.validators import MaxLengthValidator
 
+from board.logins import PASSWORD_MAX
 from board.models import COMMENT_MAX, DESCRIPTION_MAX, MAX_ID, TITLE_MAX, Role
 
 
@@ -18,7 +20,11 @@ class IdField(forms.IntegerField):
 
 
 class SignupForm(UserCreationForm):
-    pass
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("password1", "password2"):  # hashing is slow on purpose: no megabyte passwords
+            self.fields[name].validators.append(MaxLengthValidator(PASSWORD_MAX))
+            self.fields[name].widget.attrs["maxlength"] = PASSWORD_MAX
 
 
 class NameForm(forms.Form):

@@ -241,6 +241,8 @@ CSRF_FAILURE_VIEW = "board.views.accounts.csrf_failure"
 
 # Security: strict unless debugging on a laptop.
 SESSION_COOKIE_HTTPONLY = True
+# Pages send the CSRF token in a header from the page itself (base.html): no script reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:

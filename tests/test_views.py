@@ -180,6 +180,7 @@ ENDPOINTS = [
     Endpoint("home-create", "POST", lambda w: reverse("home"), "login", lambda w: {"name": "Fresh board"}),
     Endpoint("board", "GET", b, "read"),
     Endpoint("board-filter", "GET", lambda w: burl(w, "board-filter") + "?q=card", "read"),
+    Endpoint("board-changes", "GET", lambda w: burl(w, "board-changes") + "?v=0", "read"),
     Endpoint("board-rename", "POST", lambda w: burl(w, "board-rename"), "edit", lambda w: {"name": "Renamed"}),
     Endpoint("board-delete-confirm", "GET", lambda w: burl(w, "board-delete"), "owner"),
     Endpoint("board-delete", "POST", lambda w: burl(w, "board-delete"), "owner"),
@@ -1357,7 +1358,7 @@ def test_login_then_logout(world):
 
     response = client.post(reverse("login"), {"username": "eddie", "password": "wrong", "next": b(world)})
     assert response.status_code == 200
-    assert "didn't match" in alerts(response)
+    assert "Please enter a correct username and password" in alerts(response)
 
     response = client.post(reverse("login"), {"username": "eddie", "password": PASSWORD, "next": b(world)})
     assert response.status_code == 302

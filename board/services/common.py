@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import F
@@ -51,11 +53,18 @@ def acting(actor: User | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
+# Characters no name or title may hold: controls (a name is one line) and the bidi
+# overrides and isolates that make a name display as something it is not.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_title(value: str | None, *, field: str = "Name") -> str:
-    """Strip a name or title and refuse it empty or over-long."""
+    """Strip a name or title and refuse it empty, over-long, or holding control or bidi-override characters."""
     text = (value or "").strip()
     if not text:
         raise ValidationError(f"{field} cannot be empty.")
+    if _UNSHOWABLE.search(text):
+        raise ValidationError(f"{field} cannot hold control or text-direction characters.")
     if len(text) > TITLE_MAX:
         raise ValidationError(f"{field} is too long ({len(text)} characters; at most {TITLE_MAX}).")
     return text

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 from django_htmx.middleware import HtmxDetails
 
@@ -108,7 +109,10 @@ def board_page(
         "panel": panel,
         **extra,
     }
-    return render(request, PAGE, context, status=status)
+    response = render(request, PAGE, context, status=status)
+    # A board's content is its members' only: no shared cache keeps it, no back button shows it stale.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def done(request: HtmxHttpRequest, captured: Captured, next_url: str, *extra: str) -> Any:
