@@ -72,3 +72,11 @@ def test_the_csrf_cookie_is_out_of_scripts_reach(world):
     assert settings.CSRF_COOKIE_HTTPONLY
     response = Client().get("/accounts/login/")
     assert response.cookies[settings.CSRF_COOKIE_NAME]["httponly"]
+
+
+def test_pages_carry_a_content_security_policy_with_the_inline_styles_nonce(world, as_user):
+    response = as_user(world.viewer).get(b(world))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'<style nonce="{nonce}">' in response.content.decode()

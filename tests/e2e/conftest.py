@@ -76,6 +76,11 @@ def open_board(browser, request):
             context.add_cookies([{"name": name, "value": value, "url": url}])
         page = context.new_page()
         page.set_default_timeout(10_000)
+        # What the Content-Security-Policy blocked: nothing may be (checked after each test).
+        page.add_init_script(
+            "window.cspBlocked = []; document.addEventListener('securitypolicyviolation',"
+            " e => window.cspBlocked.push(e.violatedDirective + ' ' + e.blockedURI));"
+        )
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.js_errors = errors
@@ -94,6 +99,8 @@ def open_board(browser, request):
             page.screenshot(path=str(ARTEFACTS / f"{request.node.name}-{index}{suffix}.png"), full_page=True)
             if not failed:
                 assert not page.js_errors, page.js_errors
+                blocked = page.evaluate("window.cspBlocked || []") if not page.is_closed() else []
+                assert not blocked, blocked
         context.close()
 
 

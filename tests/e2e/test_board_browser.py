@@ -37,7 +37,7 @@ def test_mouse_drag_within_a_pipeline_reorders_it(world, live_url, open_board):
     watcher = open_board(live_url, world.viewer, world.board)
     mover.drag_and_drop(f"#card-{last.pk}", f"#card-{first.pk}", target_position={"x": 10, "y": 2})
     watcher.wait_for_function(
-        f"document.querySelector('#pipeline-{world.todo.pk} .card').id === 'card-{last.pk}'", timeout=LIVE
+        f"() => document.querySelector('#pipeline-{world.todo.pk} .card').id === 'card-{last.pk}'", timeout=LIVE
     )
     assert list(Card.objects.filter(pipeline=world.todo).values_list("pk", flat=True)) == [
         last.pk,
@@ -55,7 +55,7 @@ def test_pipeline_drag_reorders_pipelines_for_the_other_member(world, live_url, 
         target_position={"x": 5, "y": 5},
     )
     watcher.wait_for_function(
-        f"document.querySelector('#pipelines > .pipeline').id === 'pipeline-{world.doing.pk}'", timeout=LIVE
+        f"() => document.querySelector('#pipelines > .pipeline').id === 'pipeline-{world.doing.pk}'", timeout=LIVE
     )
     assert list(Pipeline.objects.filter(board=world.board).values_list("pk", flat=True)) == [
         world.doing.pk,
@@ -63,7 +63,7 @@ def test_pipeline_drag_reorders_pipelines_for_the_other_member(world, live_url, 
     ]
     for page in (watcher, mover):  # the menus' move forms count the new order
         page.wait_for_function(
-            f"document.querySelector('#pipeline-{world.doing.pk} input[name=position]').value === '1'"
+            f"() => document.querySelector('#pipeline-{world.doing.pk} input[name=position]').value === '1'"
         )
         assert page.input_value(f"#pipeline-{world.todo.pk} input[name=position]") == "2"
 
@@ -113,7 +113,7 @@ def test_keyboard_move_ends_where_expected_and_is_announced(world, live_url, ope
         page.keyboard.press("Enter")
     assert answer.value.status == 200
     page.wait_for_selector("#announcer:has-text('Dropped')", state="attached")
-    page.wait_for_function(f"document.activeElement && document.activeElement.id === 'card-{card.pk}'")
+    page.wait_for_function(f"() => document.activeElement && document.activeElement.id === 'card-{card.pk}'")
     page.wait_for_selector(in_pipeline(world.doing, card))
     card.refresh_from_db()
     assert card.pipeline_id == world.doing.pk
@@ -206,7 +206,7 @@ def test_steps_apply_in_version_order_once_whatever_order_they_come_in(world, li
     card = world.cards[0]
     page = open_board(live_url, world.viewer, world.board)
     page.wait_for_selector('#live-status[data-state="live"]', state="attached")
-    page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}")
+    page.wait_for_function(f"() => window.LiveBoard.shown() === {world.board.version}")
     v = world.board.version
     link = f"#card-{card.pk} .card-link"
     page.evaluate(SOCKET_MESSAGE, step(v + 2, title_swap(card, "Second")))
@@ -222,7 +222,7 @@ def test_steps_apply_in_version_order_once_whatever_order_they_come_in(world, li
 def watched_page(open_board, live_url, world):
     """A viewer's page showing the board's version, and the sockets it opens from now on."""
     page = open_board(live_url, world.viewer, world.board)
-    page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}")
+    page.wait_for_function(f"() => window.LiveBoard.shown() === {world.board.version}")
     opened = []
     page.on("websocket", lambda ws: opened.append(ws))
     return page, opened
@@ -234,7 +234,7 @@ def test_a_step_that_does_not_fit_the_page_brings_the_whole_board(world, live_ur
     # The page shows version v; a step v + 1 places a card after one the page does not have.
     lost = f'<i id="card-{card.pk}" data-in="cards-{world.doing.pk}" data-after="card-987654" hidden></i>'
     page.evaluate(SOCKET_MESSAGE, step(world.board.version + 1, lost))
-    page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}", timeout=5000)
+    page.wait_for_function(f"() => window.LiveBoard.shown() === {world.board.version}", timeout=5000)
     assert len(opened) == 1  # it asked for the board again, on one new socket
     page.wait_for_selector(in_pipeline(world.todo, card), state="attached")  # where the server says it is
 
@@ -246,7 +246,7 @@ def test_a_step_whose_predecessor_never_comes_makes_the_page_resume(world, live_
     page.wait_for_timeout(500)
     assert not opened  # a while to let the missing answer arrive
     page.wait_for_event("websocket", timeout=5000)
-    page.wait_for_function(f"window.LiveBoard.shown() === {world.board.version}")
+    page.wait_for_function(f"() => window.LiveBoard.shown() === {world.board.version}")
     assert page.text_content(f"#card-{card.pk} .card-link").strip() == card.title
     page.wait_for_timeout(2000)
     assert len(opened) == 1  # what it could not place was dropped: it does not resume again and again
@@ -275,7 +275,7 @@ def test_page_reconnects_after_daphne_closes_an_idle_socket_with_1000(world, ope
                 document.addEventListener('htmx:wsClose', e => window.closes.push(e.detail.event.code));
                 document.addEventListener('htmx:wsOpen', () => window.opens++); }"""
         )
-        page.wait_for_function("window.closes.includes(1000) && window.opens >= 1", timeout=15_000)
+        page.wait_for_function("() => window.closes.includes(1000) && window.opens >= 1", timeout=15_000)
         path = f"/b/{world.board.pk}/p/{world.todo.pk}/cards/add/"
         status, _ = servers.post(url, path, {"title": "After the idle close"}, cookie=cookie)
         assert status == 200
@@ -307,7 +307,7 @@ def test_a_live_update_during_a_move_neither_breaks_it_nor_is_lost(world, live_u
 def test_filter_stays_applied_through_live_updates(world, live_url, open_board):
     page = open_board(live_url, world.owner, world.board)
     page.fill("#filter", "card 1")
-    page.wait_for_function(f"document.getElementById('card-{world.cards[0].pk}').hidden")
+    page.wait_for_function(f"() => document.getElementById('card-{world.cards[0].pk}').hidden")
     assert page.locator(f"#card-{world.cards[1].pk}").is_visible()
     cookie = servers.session_cookie(world.editor)
     status, _ = servers.post(
@@ -376,7 +376,7 @@ def test_one_resync_opens_exactly_one_new_socket_and_the_page_stays_live(world, 
             document.addEventListener('htmx:wsClose', () => window.closes++);
             window.LiveBoard.resync(); }"""
     )
-    page.wait_for_function("window.opens === 1 && window.closes === 1")  # the new socket open, the old one closed
+    page.wait_for_function("() => window.opens === 1 && window.closes === 1")  # the new socket open, the old one closed
     page.clock.run_for(60_000)
     page.wait_for_selector('#live-status[data-state="live"]', state="attached")
     assert page.evaluate("[window.connecting, window.opens, window.closes]") == [1, 1, 1]
@@ -467,7 +467,7 @@ def test_a_page_that_reconnects_is_sent_only_the_steps_it_missed(world, live_url
         assert status == 200
     assert page.locator(f"#cards-{world.doing.pk} .card").count() == 0
     page.evaluate("window.LiveBoard.resync(true)")
-    page.wait_for_function(f"document.querySelectorAll('#cards-{world.doing.pk} .card').length === 3")
+    page.wait_for_function(f"() => document.querySelectorAll('#cards-{world.doing.pk} .card').length === 3")
     order = page.eval_on_selector_all(f"#cards-{world.doing.pk} .card", "cards => cards.map(c => c.id)")
     assert order == [f"card-{c.pk}" for c in reversed(world.cards)]
     assert page.text_content(f"#count-{world.doing.pk}").strip() == "3"

@@ -80,12 +80,12 @@ def test_a_change_by_someone_else_is_highlighted_where_it_is_painted(world, live
     editor.fill("#panel input[name=title]", "Flashing")
     editor.click("#panel button:has-text('Save')")
     watcher.wait_for_selector(f"#card-{card.pk}:has-text('Flashing')", timeout=1000)
-    watcher.wait_for_function("window.painted !== null")
+    watcher.wait_for_function("() => window.painted !== null")
     rest, painted = watcher.evaluate("[window.rest, window.painted]")
     assert painted != rest, "the change is not highlighted a few frames after it arrived"
-    watcher.wait_for_function("window.look() === window.rest", timeout=5000)  # and it fades back
+    watcher.wait_for_function("() => window.look() === window.rest", timeout=5000)  # and it fades back
     # Not for the one who made it.
-    editor.wait_for_function("window.painted !== null")
+    editor.wait_for_function("() => window.painted !== null")
     assert editor.evaluate("window.painted === window.rest")
 
 

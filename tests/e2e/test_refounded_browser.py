@@ -52,7 +52,7 @@ def test_renaming_the_board_renames_the_tab_and_the_breadcrumb_everywhere(world,
     renamer.fill("#board-name", "Roadmap 2027")
     renamer.click("#board-head details.menu button")
     for page in (renamer, watcher):
-        page.wait_for_function("document.title === 'Roadmap 2027 · LiveBoard'", timeout=LIVE)
+        page.wait_for_function("() => document.title === 'Roadmap 2027 · LiveBoard'", timeout=LIVE)
         page.wait_for_selector("#crumb:has-text('Roadmap 2027')")
         page.wait_for_selector("h1.board-title:has-text('Roadmap 2027')")
 
@@ -80,7 +80,7 @@ def test_pipelines_moved_by_keyboard_keep_their_order_for_everyone(world, live_u
         page.keyboard.press("Enter")
     assert answer.value.status == 200
     watcher.wait_for_function(
-        f"document.querySelector('#pipelines > .pipeline').id === 'pipeline-{world.doing.pk}'", timeout=LIVE
+        f"() => document.querySelector('#pipelines > .pipeline').id === 'pipeline-{world.doing.pk}'", timeout=LIVE
     )
     assert list(Pipeline.objects.filter(board=world.board).values_list("pk", flat=True))[:2] == [
         world.doing.pk,
