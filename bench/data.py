@@ -111,6 +111,7 @@ class World:
     big: Layout
     small: Layout
     long: Layout  # two pipelines of 500 cards: a move must cost what it costs in a short one
+    huge: Layout  # 20 pipelines of 250 cards: 5000, Trello's limit per board
 
 
 def _title(n: int) -> str:
@@ -201,8 +202,9 @@ def build(*, people: int, sockets: int) -> World:
         big = _board(3, "Big board", owner, 20, 50, [observer], counter)
         small = _board(4, "Small board", owner, 2, 5, [observer], counter)
         long = _board(5, "Long pipelines", owner, 2, 500, [observer], counter)
+        huge = _board(6, "Huge board", owner, 20, 250, [observer], counter)
         cookies = session_cookies([owner, observer, *(members[i % people] for i in range(sockets))])
-    return World(cookies[0], cookies[1], cookies[2:], fanout, sizes, big, small, long)
+    return World(cookies[0], cookies[1], cookies[2:], fanout, sizes, big, small, long, huge)
 
 
 def new_secret() -> str:

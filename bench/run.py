@@ -92,13 +92,17 @@ def main(argv: list[str] | None = None) -> int:
         data.migrate_and_setup(env)
         sockets = max([*clients, args.sockets if "memory" in wanted else 0, 20])
         world = data.build(people=args.people, sockets=sockets)
-        log(f"{args.people} members, {sockets} sessions, 4 boards")
+        log(f"{args.people} members, {sockets} sessions, 6 boards")
 
         if "page" in wanted:
 
             def page() -> None:
                 results.pages = bigboard.measure(world)
-                log(f"page render {results.pages[-1].median_ms:.1f} ms for {results.pages[-1].cards} cards")
+                for p in results.pages[-2:]:
+                    log(f"page render {p.median_ms:.1f} ms for {p.cards} cards")
+                results.filters = bigboard.measure_filter(world)
+                biggest = results.filters[-1]
+                log(f"filter {biggest.slowest_ms:.1f} ms (slowest word) for {biggest.cards} cards")
 
             section("page", page)
         from django.db import connections

@@ -185,7 +185,8 @@ else:
     }
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-        # Rendered card fragments (keyed by what they show: never stale); a 1000-card board fits.
+        # Rendered card fragments (keyed by what they show: never stale) and one entry per pipeline
+        # (its cards as one piece): three boards of 5000 cards fit.
         "fragments": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "fragments",

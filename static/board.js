@@ -208,7 +208,11 @@
         if (!data || data.q !== filterInput().value.trim()) return;
         var ids = {};
         data.ids.forEach(function (id) { ids[id] = true; });
-        document.querySelectorAll(".card[data-card]").forEach(function (c) { c.hidden = !ids[c.getAttribute("data-card")]; });
+        // Only the cards whose state changes are touched: on a board of thousands each write restyles.
+        document.querySelectorAll(".card[data-card]").forEach(function (c) {
+          var hide = !ids[c.getAttribute("data-card")];
+          if (c.hidden !== hide) c.hidden = hide;
+        });
       });
   }
   function scheduleFilter(delay) {

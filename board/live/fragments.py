@@ -46,10 +46,20 @@ _SHOWN = itemgetter(
 )  # fmt: skip
 
 
+def _digest(shown: Any) -> str:
+    return base64.urlsafe_b64encode(hashlib.blake2b(repr(shown).encode(), digest_size=16).digest()).decode()
+
+
 def _card_key(card: dict[str, Any], extra: tuple) -> str:
     """A rendered card's cache key: everything its fragment shows, so it can never be stale."""
-    shown = repr((_SHOWN(card), extra)).encode()
-    return "card:" + base64.urlsafe_b64encode(hashlib.blake2b(shown, digest_size=16).digest()).decode()
+    return "card:" + _digest((_SHOWN(card), extra))
+
+
+def _extras(card: dict[str, Any], now: datetime, hidden) -> tuple[bool, str, bool]:
+    """What a card shows beyond its row: a live claim, how long ago it was edited, hidden by the filter."""
+    claim_live = bool(card["claim_expires_at"] and card["claim_expires_at"] > now)
+    when = ago(card["updated_at"], now) if card["editor"] else ""
+    return claim_live, when, card["id"] in hidden
 
 
 def render_cards(
@@ -63,9 +73,7 @@ def render_cards(
     """
     contexts = {}
     for card in cards:
-        claim_live = bool(card["claim_expires_at"] and card["claim_expires_at"] > now)
-        when = ago(card["updated_at"], now) if card["editor"] else ""
-        is_hidden = card["id"] in hidden
+        claim_live, when, is_hidden = _extras(card, now, hidden)
         key = _card_key(card, (claim_live, when, by, oob, is_hidden))
         contexts[key] = {"card": card, "claim_live": claim_live, "ago": when, "by": by, "oob": oob, "hidden": is_hidden}
     cache = caches[CARDS_CACHE]
@@ -85,9 +93,39 @@ def render_cards(
 
 
 def with_cards_html(board: Board, pipelines: list, *, now: datetime, hidden=()) -> list:
-    """Give each pipeline (with its `card_list`) the HTML of its cards, `cards_html`."""
-    for pipeline in pipelines:
+    """Give each pipeline (with its `card_list`) the HTML of its cards, `cards_html`.
+
+    A page shows every card of the board, and a cache lookup per card costs more than the
+    rest of the page on a board of thousands. So each pipeline's cards are also kept as one
+    piece, under the pipeline's id (one entry per pipeline, overwritten when it changes, so
+    the cache does not fill with old pipelines) next to a digest of everything its cards show:
+    a pipeline whose cards show what they showed costs one lookup; any other is put together
+    card by card as before. A filtered page keeps its own entry, so it does not evict the
+    plain page's.
+    """
+    variant = "filtered" if hidden else "all"
+    wanted = {f"cards-of:{p.pk}:{variant}": p for p in pipelines}
+    digests = {
+        key: _digest([(_SHOWN(card), _extras(card, now, hidden)) for card in p.card_list]) for key, p in wanted.items()
+    }
+    cache = caches[CARDS_CACHE]
+    try:
+        found = cache.get_many(list(wanted)) if wanted else {}
+    except Exception:  # noqa: BLE001 - a shared cache that is away (Redis) only costs rendering
+        found = {}
+    fresh = {}
+    for key, pipeline in wanted.items():
+        kept = found.get(key)
+        if kept is not None and kept[0] == digests[key]:
+            pipeline.cards_html = mark_safe(kept[1])
+            continue
         pipeline.cards_html = render_cards(board, pipeline.card_list, now=now, hidden=hidden)
+        fresh[key] = (digests[key], str(pipeline.cards_html))
+    if fresh:
+        try:
+            cache.set_many(fresh)
+        except Exception:  # noqa: BLE001 - as above
+            log.warning("pipeline fragments not cached", exc_info=True)
     return pipelines
 
 
