@@ -51,7 +51,7 @@
   // events miss the document when the sender was swapped out.
   document.addEventListener("htmx:beforeSend", function (e) {
     var write = e.detail.requestConfig.verb !== "get";
-    if (!write && live() && e.detail.requestConfig.path.indexOf(live().getAttribute("data-changes-url")) === 0) return;  // a poll: the status says it
+    if (!write && isPoll(e.detail.requestConfig.path)) return;  // the status says it
     function say(text, lost) {
       return function () {
         var f = document.getElementById("flash");
@@ -60,6 +60,8 @@
     }
     e.detail.xhr.addEventListener("error", say("Could not reach the server", "was not"));
     e.detail.xhr.addEventListener("timeout", say("The server did not answer in time", "may not have been"));
+    // Saved after all? The steps it missed will say.
+    if (write) e.detail.xhr.addEventListener("timeout", function () { resync(true); });
   });
 
   // the socket: status, reconnect, resync
@@ -77,9 +79,9 @@
     socket.reconnect();
   }
 
-  // Where sockets never open (a proxy that drops the upgrade), the page asks for what it
-  // missed every few seconds instead, and goes back to the socket as soon as one opens.
+  // Sockets that never open (a proxy dropping upgrades): poll for the steps until one does.
   var failed = 0, poll = null;
+  function isPoll(path) { return live() && path && path.indexOf(live().getAttribute("data-changes-url")) === 0; }
   function polling() {
     clearTimeout(poll);
     poll = setTimeout(function () {
@@ -88,8 +90,7 @@
     }, 3000);
   }
   document.addEventListener("htmx:afterRequest", function (e) {
-    var path = e.detail.pathInfo && e.detail.pathInfo.requestPath;
-    if (poll && path && path.indexOf(live().getAttribute("data-changes-url")) === 0) {
+    if (poll && isPoll(e.detail.pathInfo && e.detail.pathInfo.requestPath)) {
       // The server answers: only sockets fail. No answer: the server is away.
       if (e.detail.successful) setStatus("delayed", "Live updates are delayed.");
       else setStatus("reconnecting", "Reconnecting…");
@@ -298,7 +299,7 @@
     values.before = i < all.length - 1 ? all[i + 1].getAttribute(attr) : "";
     m.posting = true;
     function done() {
-      // The answer's step places the card where the server put it, on the page as it was.
+      // Back where it was: the answer's step puts it where the server did.
       if (!m.refused) back(m);
       moving = null;
       drain();
@@ -316,9 +317,8 @@
     if (m.mode !== "keyboard") announce(e.detail.xhr.status ? "The move was refused." : "The move was not saved.");
     resync();
   });
-  // Changes come as steps, one per board version, from the socket and from this page's own
-  // answers, in any order: each is applied on top of the one before it, none twice. A gap
-  // that stays (a lost answer) or a step that does not fit this page brings the whole board.
+  // Steps (one per board version) come from the socket and our answers in any order: each
+  // goes on top of the one before, once. A lasting gap resumes; a misfit gets the whole board.
   var shown = Number(live() && live().getAttribute("data-v")) || 0;
   var steps = {}, gap = null, fromSocket = false;
   document.addEventListener("htmx:wsBeforeMessage", function (e) {
@@ -382,8 +382,7 @@
     });
   }
   function present(html, socket) {
-    // Leaves out the parts for what this page lacks; any but an optional one (an open
-    // panel's thread or history) or a deletion means the step does not fit. Places nodes.
+    // Drops parts for what the page lacks: unless optional (data-opt) or a deletion, a misfit.
     var t = document.createElement("template"), keep = [], fits = true;
     t.innerHTML = html;
     Array.prototype.forEach.call(t.content.children, function (el) {

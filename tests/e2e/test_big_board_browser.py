@@ -36,6 +36,6 @@ def test_a_5000_card_board_loads_moves_by_keyboard_live_and_filters(world, live_
     assert card.pipeline_id == second.pk
 
     watcher.fill("#filter", "invoice")
-    watcher.wait_for_function(f"document.getElementById('card-{last.pk}').hidden")
+    watcher.wait_for_function(f"() => document.getElementById('card-{last.pk}').hidden")
     shown = watcher.evaluate("[...document.querySelectorAll('.card')].filter(c => !c.hidden).length")
     assert shown == 20 * 36  # 36 of each pipeline's 250 cards mention an invoice
