@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from websockets.sync.client import connect
 
 from bench.data import World
-from bench.fanout import VERSION, Mover, ws_url
+from bench.fanout import SHOWN, VERSION, Mover, ws_url
 from bench.web import Browser
 
 
@@ -67,6 +67,34 @@ def move_frame(base_url: str, world: World, layout, label: str) -> Update:
     return update
 
 
+RESUME_GOAL = 8 * 1024  # a 5-second drop during which 3 cards moved
+
+
+def first_message(base_url: str, world: World, board_id: int, shown: str) -> str:
+    headers = {"Cookie": world.observer_cookie, "Origin": base_url}
+    url = ws_url(base_url, f"/ws/b/{board_id}/?v={shown}")
+    with connect(url, additional_headers=headers, proxy=None, max_size=2**24) as ws:
+        return ws.recv(timeout=10)
+
+
+def reconnects(base_url: str, world: World, page: str) -> list[Update]:
+    """What a page's socket is sent when it opens after the page loaded, and after missing 3 moves."""
+    layout = world.sizes
+    shown = SHOWN.search(page).group(1)
+    first = first_message(base_url, world, layout.board_id, shown)
+    opened = Update("connect after loading the page (who is here)", len(first.encode()), 0)
+    opened.goal, opened.met = "nothing the page has", "data-step" not in first
+    mover = Mover(base_url, world.owner_cookie, layout)
+    for _ in range(3):  # while the page's socket is down
+        version, _, _, _ = mover.move()
+    mover.browser.close()
+    resumed = first_message(base_url, world, layout.board_id, shown)
+    resume = Update("reconnect after 3 moves (resume)", len(resumed.encode()), 0, RESUME_GOAL, "8 KB")
+    resume.goal = "<= 8 KB, 3 steps"
+    resume.met = resume.frame <= RESUME_GOAL and resumed.count("<template data-step=") == 3
+    return [opened, resume]
+
+
 def measure(base_url: str, world: World) -> Sizes:
     from board.models import Card
 
@@ -103,5 +131,6 @@ def measure(base_url: str, world: World) -> Sizes:
         post("pipeline rename", f"{path}p/{first}/rename/", {"name": "Renamed by the bench"}, EDIT_GOAL)
         post("pipeline add (empty)", f"{path}pipelines/add/", {"name": "Added by the bench"}, None)
         status, page = actor.get(path)
+    updates += reconnects(base_url, world, page)
     actor.close()
     return Sizes(updates, resync, len(page.encode()), extensions)
