@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from board import services
-from board.live import broadcast
+from board.live import broadcast, fragments
 from board.models import Board, Card, Pipeline, Role
 
 PASSWORD = "a-long-test-password-1"
@@ -64,6 +64,21 @@ def published(monkeypatch) -> list[tuple[int, dict]]:
     sent: list[tuple[int, dict]] = []
     monkeypatch.setattr(broadcast, "publish", lambda group, message: sent.append((message.get("board"), message)))
     return sent
+
+
+@pytest.fixture
+def card_renders(monkeypatch) -> list[int]:
+    """Ids of the cards rendered from the template (not taken from the cache), in order."""
+    rendered: list[int] = []
+    real = fragments.render_to_string
+
+    def counting(template_name, context=None, *args, **kwargs):
+        if template_name == fragments.CARD_PARTIAL:
+            rendered.append(context["card"]["id"])
+        return real(template_name, context, *args, **kwargs)
+
+    monkeypatch.setattr(fragments, "render_to_string", counting)
+    return rendered
 
 
 def make_user(username: str):

@@ -87,7 +87,7 @@ class Page:
         for section in strip.children:
             self._add_pipeline(section)
 
-    def _add_pipeline(self, section: Node, before_end: bool = True) -> None:
+    def _add_pipeline(self, section: Node) -> None:
         if not (section.id and section.id.startswith("pipeline-")):
             return
         pipeline = int(section.id.split("-")[1])

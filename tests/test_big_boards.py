@@ -86,19 +86,11 @@ def test_the_filter_costs_the_same_queries_for_1000_and_5000_cards(
 
 
 def test_a_second_page_renders_no_card_and_one_changed_card_alone_is_rendered_again(
-    db, big_boards, client_of, monkeypatch
+    db, big_boards, client_of, card_renders
 ):
     _, _, board = big_boards
     caches[fragments.CARDS_CACHE].clear()
-    rendered: list[int] = []
-    real = fragments.render_to_string
-
-    def counting(template_name, context=None, *args, **kwargs):
-        if template_name == fragments.CARD_PARTIAL:
-            rendered.append(context["card"]["id"])
-        return real(template_name, context, *args, **kwargs)
-
-    monkeypatch.setattr(fragments, "render_to_string", counting)
+    rendered = card_renders
     url = reverse("board", args=[board.pk])
     first = client_of.get(url).content.decode()
     assert len(rendered) == 5000

@@ -31,21 +31,6 @@ def _cold_card_cache(world):
     caches[fragments.CARDS_CACHE].clear()
 
 
-@pytest.fixture
-def card_renders(monkeypatch) -> list[int]:
-    """Ids of the cards rendered from the template (not taken from the cache), in order."""
-    rendered: list[int] = []
-    real = fragments.render_to_string
-
-    def counting(template_name, context=None, *args, **kwargs):
-        if template_name == fragments.CARD_PARTIAL:
-            rendered.append(context["card"]["id"])
-        return real(template_name, context, *args, **kwargs)
-
-    monkeypatch.setattr(fragments, "render_to_string", counting)
-    return rendered
-
-
 def page(client, board: Board, query: str = "") -> str:
     response = client.get(f"/b/{board.pk}/{query}")
     assert response.status_code == 200

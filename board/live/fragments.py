@@ -277,12 +277,14 @@ def step(version: int, html: str, *, whole: bool = False) -> str:
     return f'<template data-step="{int(version)}"{" data-whole" if whole else ""}>{html}</template>'
 
 
-def render_presence(board_id: int) -> str:
-    """Who has the board open now, stamped with the time so an older list never wins."""
+def presence_context(board_id: int) -> dict[str, Any]:
+    """Who has the board open now (the first faces, how many more), stamped so an older list never wins."""
     people, here = selectors.online_users(board_id=board_id)
-    stamp = int(time.time() * 1000)
-    context = {"people": people, "more": here - len(people), "stamp": stamp, "oob": True}
-    return render_to_string("board/header.html#presence", context)
+    return {"people": people, "more": here - len(people), "stamp": int(time.time() * 1000)}
+
+
+def render_presence(board_id: int) -> str:
+    return render_to_string("board/header.html#presence", {**presence_context(board_id), "oob": True})
 
 
 def render_resync(board_id: int) -> tuple[int, str] | None:

@@ -7,7 +7,6 @@ the page's message area; a plain form gets a redirect, or the page again with th
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.middleware import HtmxDetails
 
 from board import selectors
-from board.live.fragments import with_cards_html
+from board.live.fragments import presence_context, with_cards_html
 from board.live.origin import Captured
 from board.selectors import Access
 from board.services.common import Gone
@@ -90,13 +89,10 @@ def board_page(
     now = timezone.now()
     hidden = selectors.hidden_cards(board=board, query=query)
     pipelines = with_cards_html(board, selectors.board_pipelines(board=board), now=now, hidden=hidden)
-    people, here = selectors.online_users(board_id=board.pk)
     context = {
         "board": board,
         "now": now,
-        "people": people,
-        "more": here - len(people),
-        "stamp": int(time.time() * 1000),
+        **presence_context(board.pk),
         "role": access.role,
         "can_edit": access.can_edit,
         "is_owner": access.is_owner,
