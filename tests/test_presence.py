@@ -115,7 +115,7 @@ def test_pages_of_a_daphne_killed_with_kill_9_leave_the_list_of_its_successors_p
                 if 'id="presence"' in html and "eddie" not in html:
                     break
             gone_after = time.monotonic() - killed
+            assert selectors.online_users(board_id=world.board.pk) == ([world.owner], 1)  # while its page is open
     print(f"ghost gone {gone_after:.1f} s after kill -9")
     limit = (PRESENCE_TTL + timedelta(seconds=2 * live_presence.Presence.HEARTBEAT_SECONDS)).total_seconds()
     assert gone_after < limit, f"the ghost stayed {gone_after:.1f} s"
-    assert selectors.online_users(board_id=world.board.pk) == ([world.owner], 1)
