@@ -166,3 +166,22 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.board}"
+
+
+class Theme(models.TextChoices):
+    SYSTEM = "system", "System"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
+class Profile(models.Model):
+    """A person's own settings; a person without a row has the defaults."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    # One of settings.LANGUAGES, or "" for the browser's Accept-Language.
+    language = models.CharField(max_length=10, blank=True, default="")
+    theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
+    email_notifications = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"settings of {self.user}"
