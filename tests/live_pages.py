@@ -3,7 +3,8 @@
 Each page is built from the board page's HTML (tests.pages.Page), applies the steps of its socket and of
 its own HTTP answers in order, and reconnects as htmx's ws extension does (after a random wait of up to
 a second, doubling), saying which version it shows (`&v=`); a step that does not fit makes it reconnect
-asking for the whole board, as board.js does.
+asking for the whole board, as board.js does. It has no timer for a gap that stays (board.js
+resumes after 1.5 s): here a page converges only by what the server sends it unasked.
 """
 
 from __future__ import annotations
