@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 
@@ -65,3 +67,26 @@ def test_nginx_accepts_the_rendered_site(tmp_path):
     assert "syntax is ok" in result.stderr
     with pytest.raises(KeyError):  # every name of the template needs a value
         proxy.render_site({"LIVEBOARD_DOMAIN": "board.example.com"})
+
+
+@pytest.mark.skipif(shutil.which("envsubst") is None, reason="envsubst is not installed (Debian: gettext-base)")
+def test_the_render_script_fills_in_the_template_as_the_topology_test_does(tmp_path):
+    values = {
+        "LIVEBOARD_DOMAIN": "board.example.com",
+        "LIVEBOARD_HTTP_PORT": "80",
+        "LIVEBOARD_HTTPS_PORT": "443",
+        "LIVEBOARD_CERTIFICATE": "/etc/letsencrypt/live/board.example.com/fullchain.pem",
+        "LIVEBOARD_CERTIFICATE_KEY": "/etc/letsencrypt/live/board.example.com/privkey.pem",
+        "LIVEBOARD_STATIC_ROOT": "/srv/liveboard/static",
+        "LIVEBOARD_ACME_ROOT": "/var/www/letsencrypt",
+        "LIVEBOARD_DAPHNE_1": "127.0.0.1:8001",
+        "LIVEBOARD_DAPHNE_2": "127.0.0.1:8002",
+    }
+    script = str(proxy.DEPLOY / "nginx" / "render")
+    env = {"PATH": os.environ["PATH"]}
+    defaults = subprocess.run([script], env={**env, "LIVEBOARD_DOMAIN": "board.example.com"}, capture_output=True)
+    assert defaults.returncode == 0, defaults.stderr
+    assert defaults.stdout.decode() == proxy.render_site(values)  # the documented defaults
+    assert "$http_upgrade" in defaults.stdout.decode() and "${" not in defaults.stdout.decode()
+    unset = subprocess.run([script], env=env, capture_output=True, text=True)
+    assert unset.returncode != 0 and "LIVEBOARD_DOMAIN" in unset.stderr
