@@ -97,6 +97,11 @@ def test_nginx_tls_two_daphnes_postgresql_redis_and_a_kill_9(world, tmp_path, _c
             people[user.username] = browser
         wrong = proxy.Browser(site)
         assert wrong.log_in(world.owner.username, "not the password")[0] == 200  # the form again, with its message
+        # The client's address as nginx saw it reaches daphne (the login throttle counts per address),
+        # whatever X-Forwarded-For the client sends itself.
+        assert wrong.request("/accounts/login/?spoofed", headers={"X-Forwarded-For": "203.0.113.9"})[0] == 200
+        wait_until(lambda: any(d.served(r"/accounts/login/\?spoofed") for d in daphnes), timeout=5, what="logged")
+        assert not any(d.served("203.0.113.9") for d in daphnes)
 
         # Django saw https (X-Forwarded-Proto): no redirect loop, HSTS sent; nginx serves the static files.
         owner = people[world.owner.username]
@@ -167,4 +172,5 @@ def test_nginx_tls_two_daphnes_postgresql_redis_and_a_kill_9(world, tmp_path, _c
             assert daphne_of(page, [survivor]) is survivor
         assert all(p.connects == before[id(p)] for p in pages if p not in orphans)  # the others never dropped
         print(f"kill -9 to every page converged through nginx: {took:.2f} s ({len(orphans)} of 4 pages reconnected)")
+        assert "Connection refused) while connecting to upstream" in site.log()  # nginx did fail over
         assert "[emerg]" not in site.log() and "[crit]" not in site.log()
