@@ -13,6 +13,7 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import ssl
 import subprocess
 import urllib.parse
@@ -123,11 +124,23 @@ def write_config(directory: Path, daphnes: list[str], static_root: Path) -> tupl
         "LIVEBOARD_DAPHNE_1": daphnes[0],
         "LIVEBOARD_DAPHNE_2": daphnes[1],
     }
+    text = render_site(values)
+    if not ipv6():  # a machine without IPv6: nginx could not open the site's [::] listeners
+        text = "\n".join(line for line in text.splitlines() if "listen [::]" not in line)
     site = directory / "liveboard.conf"
-    site.write_text(render_site(values))
+    site.write_text(text)
     conf = directory / "nginx.conf"
     conf.write_text(main_config(directory, site))
     return conf, http_port, https_port, cert
+
+
+def ipv6() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
 
 
 def nginx_command(directory: Path, conf: Path, *extra: str) -> list[str]:
