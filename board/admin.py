@@ -10,7 +10,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from board import services
+from board.logins import AdminLoginForm
 from board.models import Activity, Board, Card, Comment, EditClaim, Membership, Pipeline, Presence
+
+# The admin's login is throttled like the site's (board.logins): same counts, same pause.
+admin.site.login_form = AdminLoginForm
 
 
 class ServiceAdmin(admin.ModelAdmin):

@@ -3,7 +3,9 @@
 Failures are counted in Django's cache per username and address together (shared by every
 process through Redis when configured), so one guesser cannot lock everyone out: after
 FAILURES within WINDOW, further tries of that name from that address are refused with how
-long to wait, whatever the password, until the window has passed.
+long to wait, whatever the password, until the window has passed. The Django admin's login
+(AdminLoginForm, set as `admin.site.login_form`) counts and pauses the same way, with the
+same counts: failures on either page add up.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 import time
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -71,3 +74,7 @@ class LoginForm(AuthenticationForm):
             if count >= FAILURES:
                 cache.set(key, time.time() + WINDOW, WINDOW)
                 cache.delete(count_key)
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The admin's login: the same bound and pause, then the admin's own staff check."""

@@ -80,3 +80,32 @@ def test_pages_carry_a_content_security_policy_with_the_inline_styles_nonce(worl
     assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy
     nonce = policy.split("'nonce-")[1].split("'")[0]
     assert f'<style nonce="{nonce}">' in response.content.decode()
+
+
+def log_in_to_admin(client: Client, username: str, password: str):
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password, "next": "/admin/"})
+
+
+def test_the_admin_login_pauses_after_five_failures_like_the_sites_and_counts_with_it(world):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
+    client = Client()
+    for _ in range(3):
+        assert log_in_to_admin(client, "root", "wrong password").status_code == 200  # the form again
+    for _ in range(2):
+        assert log_in(client, "root", "wrong password").status_code == 200  # the site's login: the same count
+    refused = log_in_to_admin(client, "root", PASSWORD)  # even the right one, for now
+    assert refused.status_code == 200 and "_auth_user_id" not in client.session
+    assert "Too many failed attempts: try again in 15 minutes." in refused.content.decode()
+    assert "Too many failed attempts" in log_in(client, "root", PASSWORD).content.decode()  # and on the site's
+    elsewhere = Client(REMOTE_ADDR="10.0.0.9")
+    assert log_in_to_admin(elsewhere, "root", PASSWORD).status_code == 302  # that name from elsewhere may
+    assert elsewhere.get("/admin/").status_code == 200
+
+
+def test_the_admin_login_still_refuses_people_who_are_not_staff(world):
+    client = Client()
+    response = log_in_to_admin(client, world.editor.username, PASSWORD)
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert "staff account" in response.content.decode()
