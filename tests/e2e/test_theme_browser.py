@@ -157,3 +157,25 @@ def test_a_japanese_composition_survives_others_changes_which_apply_after_it_end
     page.keyboard.type("!")
     assert page.input_value("#board-name") == "かんばんボード!"
     assert Card.objects.filter(board=world.board, title="Arrived").exists()
+
+
+def test_a_composition_in_a_comment_box_waits_out_another_member_s_comment(world, live_url, open_board):
+    card = world.cards[1]
+    other = open_board(live_url, world.viewer, world.board)
+    page = open_board(live_url, world.editor, world.board)
+    page.evaluate(COUNT_STEPS)
+    page.click(f"#card-{card.pk} .card-link")
+    page.wait_for_selector("#panel[open] .comment-form textarea")
+    page.fill("#panel .comment-form textarea", "了解")
+    page.focus("#panel .comment-form textarea")
+    ime = page.context.new_cdp_session(page)
+    ime.send("Input.imeSetComposition", {"text": "です", "selectionStart": 2, "selectionEnd": 2})
+    other.evaluate(POST, [f"/b/{world.board.pk}/c/{card.pk}/comments/", {"body": "Shipped"}])
+    page.wait_for_function("() => window.stepsIn >= 1", timeout=5000)
+    typed = "() => { const t = document.activeElement; return [t.name, t.value, t.selectionStart]; }"
+    assert page.evaluate(typed) == ["body", "了解です", 4]
+    assert page.locator(f"#comments-{card.pk} .comment").count() == 0
+    ime.send("Input.insertText", {"text": "です"})
+    page.wait_for_selector(f"#comments-{card.pk} .comment:has-text('Shipped')")
+    page.wait_for_selector(f"#card-{card.pk}:has-text('1 comment')", state="attached")
+    assert page.evaluate(typed) == ["body", "了解です", 4]
