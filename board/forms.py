@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
 
 from board.logins import PASSWORD_MAX
-from board.models import COMMENT_MAX, DESCRIPTION_MAX, MAX_ID, TITLE_MAX, Role
+from board.models import COMMENT_MAX, DESCRIPTION_MAX, MAX_ID, TITLE_MAX, Role, Theme
 
 
 class IdField(forms.IntegerField):
@@ -86,3 +87,13 @@ class VersionForm(forms.Form):
     """The board version a page shows, when it asks for what it missed since (?v=)."""
 
     v = forms.IntegerField(label="Version", min_value=0, max_value=2**63 - 1)
+
+
+THEME_CHOICES = [(Theme.LIGHT, _("Light")), (Theme.DARK, _("Dark")), (Theme.SYSTEM, _("As the system"))]
+
+
+class ThemeForm(forms.Form):
+    theme = forms.ChoiceField(
+        choices=THEME_CHOICES, error_messages={"invalid_choice": _("Choose a theme: light, dark or system.")}
+    )
+    next = forms.CharField(required=False, max_length=2000)

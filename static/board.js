@@ -43,6 +43,7 @@
     var el = form && form.elements[saved.name];
     if (!el || !el.focus) return;
     el.value = saved.value;
+    if (el.closest("details")) el.closest("details").open = true;  // a menu it was typed in stays open
     el.focus();
     try { el.setSelectionRange(saved.start, saved.end); } catch (err) { /* not a text field */ }
   });
@@ -254,8 +255,8 @@
     }
     return text;
   }
-  function announce(text) {
-    var a = document.getElementById("announcer");
+  function announce(text, id) {
+    var a = document.getElementById(id || "announcer");
     if (a) { a.textContent = ""; setTimeout(function () { a.textContent = text; }, 30); }
   }
   function insert(list, el, before) {
@@ -337,14 +338,18 @@
     Array.prototype.slice.call(t.content.children).forEach(function (s) {
       if (!s.hasAttribute("data-step")) return;
       var v = Number(s.getAttribute("data-step"));
-      if (s.hasAttribute("data-whole") ? v >= shown : v > shown) steps[v] = { html: s.innerHTML, whole: s.hasAttribute("data-whole"), socket: socket };
+      if (s.hasAttribute("data-whole") ? v >= shown : v > shown) steps[v] = { html: s.innerHTML, whole: s.hasAttribute("data-whole"), socket: socket, say: s.getAttribute("data-say"), by: s.getAttribute("data-by") };
       s.remove();
     });
     drain();
     return t.innerHTML;
   }
+  // Nothing is swapped while an input method composes: the steps wait for compositionend.
+  var composing = false;
+  document.addEventListener("compositionstart", function () { composing = true; });
+  document.addEventListener("compositionend", function () { composing = false; drain(); });
   function drain() {
-    if (moving) return;
+    if (moving || composing) return;
     var whole = Object.keys(steps).filter(function (v) { return steps[v].whole; }).map(Number);
     if (whole.length) {
       var v = Math.max.apply(null, whole);
@@ -364,6 +369,7 @@
   function run(step, whole) {
     var kept = present(step.html, step.socket);
     if (kept.html) swapIn(kept.html, step.socket);
+    if (step.socket && step.say && step.by !== live().getAttribute("data-user")) tell(step.say);
     renumber();
     return whole || kept.fits;
   }
@@ -375,6 +381,16 @@
     moveNode(list, item, prev ? prev.nextSibling : list.firstChild);
     if (socket) changed(item, el.getAttribute("data-by"));
     return true;
+  }
+  // Others' changes are said politely, a burst in one announcement (the server wrote each sentence).
+  var news = [];
+  function tell(text) {
+    if (news.push(text) > 1) return;
+    setTimeout(function () {
+      var n = news.length, more = document.getElementById("news").getAttribute("data-more");
+      announce(n > 4 ? news.slice(0, 3).join(" ") + " " + more.replace("%(n)s", n - 3) : news.join(" "), "news");
+      news = [];
+    }, 1500);
   }
   function renumber() {
     document.querySelectorAll("#pipelines > .pipeline input[name=position]").forEach(function (input, i) {

@@ -18,9 +18,9 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 
 from tests import servers
 
-SCRIPT_BUDGET = 7_000  # bytes brotli: the one hand-written script
+SCRIPT_BUDGET = 7_200  # bytes brotli: the one hand-written script (7,178 with screen-reader news and IME waits)
 PAGE_BUDGET = 25_000  # bytes brotli: all JavaScript the board page loads, htmx included
-GZIP_PAGE_BUDGET = 26_500  # bytes gzip, for clients without brotli
+GZIP_PAGE_BUDGET = 26_800  # bytes gzip, for clients without brotli (26,740 on the wire)
 HASHED = re.compile(r"^(?P<stem>.+)\.[0-9a-f]{12}(?P<ext>\.\w+)$")  # board.0123456789ab.js
 FOREVER = "max-age=315360000"
 

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from board import events
-from board.live import fragments, origin, steps
+from board.live import announce, fragments, origin, steps
 from board.live.protocol import SESSIONS_GROUP, group_name, session_tag
 from board.models import Activity, Board
 
@@ -34,7 +34,7 @@ def broadcast_event(sender: Any, event: Activity, board: Board, **kwargs: Any) -
     if event.kind == events.BOARD_DELETED:
         send_on_commit(group_name(board.pk), {"type": "board.deleted", "board": board.pk})
         return
-    html = fragments.step(board.version, fragments.for_event(event, board))
+    html = fragments.step(board.version, fragments.for_event(event, board), say=announce.say(event), by=event.actor_id)
     origin.keep(html)
     message = {
         "type": "board.fragments",

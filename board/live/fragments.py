@@ -267,14 +267,16 @@ def for_event(event: Activity, board: Board) -> str:
     return "".join(parts)
 
 
-def step(version: int, html: str, *, whole: bool = False) -> str:
+def step(version: int, html: str, *, whole: bool = False, say: str = "", by: int | None = None) -> str:
     """One board version's changes, to be applied in version order (`whole`: the board itself).
 
     A page applies version v only on top of v - 1; one it cannot apply makes it ask for the
     whole board. So a change may be sent as a delta of any size and a page still never shows
-    an older state or a mix.
+    an older state or a mix. `say`: the sentence a screen reader hears on the pages of members
+    other than `by`, who made the change (board.live.announce).
     """
-    return f'<template data-step="{int(version)}"{" data-whole" if whole else ""}>{html}</template>'
+    told = format_html(' data-say="{}" data-by="{}"', say, by or "") if say else ""
+    return f'<template data-step="{int(version)}"{" data-whole" if whole else ""}{told}>{html}</template>'
 
 
 def presence_context(board_id: int) -> dict[str, Any]:

@@ -21,9 +21,11 @@ from board.selectors.pipelines import (
     pipeline_of_board,
     pipelines_by_id,
 )
+from board.selectors.profiles import THEME_COOKIE, theme_of
 
 __all__ = [
     "ACTIVITY_PAGE",
+    "THEME_COOKIE",
     "Access",
     "activity_page",
     "board_access",
@@ -49,4 +51,5 @@ __all__ = [
     "card_counts",
     "pipelines_by_id",
     "role_of",
+    "theme_of",
 ]

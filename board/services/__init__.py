@@ -19,6 +19,7 @@ from board.services.presence import (
     presence_restore,
     presence_sweep,
 )
+from board.services.profiles import profile_update
 
 __all__ = [
     "ClaimHeld",
@@ -48,6 +49,7 @@ __all__ = [
     "pipeline_delete",
     "pipeline_move",
     "pipeline_rename",
+    "profile_update",
     "presence_heartbeat",
     "presence_join",
     "presence_leave",
