@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.urls import path
 
 from board import converters  # noqa: F401 - registers <id:...>
-from board.views import accounts, boards, cards, changes, comments, members, pipelines
+from board.views import accounts, boards, cards, changes, comments, members, pipelines, profiles
 
 urlpatterns = [
     path("", boards.home, name="home"),
     path("accounts/signup/", accounts.signup, name="signup"),
+    path("settings/language/", profiles.language_set, name="language"),
     path("b/<id:board_id>/", boards.board_detail, name="board"),
     path("b/<id:board_id>/filter/", boards.board_filter, name="board-filter"),
     path("b/<id:board_id>/changes/", changes.board_changes, name="board-changes"),

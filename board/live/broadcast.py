@@ -18,8 +18,8 @@ from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.dispatch import receiver
 
-from board import events
-from board.live import fragments, origin, steps
+from board import events, i18n
+from board.live import fragments, languages, origin, steps
 from board.live.protocol import SESSIONS_GROUP, group_name, session_tag
 from board.models import Activity, Board
 
@@ -34,8 +34,11 @@ def broadcast_event(sender: Any, event: Activity, board: Board, **kwargs: Any) -
     if event.kind == events.BOARD_DELETED:
         send_on_commit(group_name(board.pk), {"type": "board.deleted", "board": board.pk})
         return
-    html = fragments.step(board.version, fragments.for_event(event, board))
-    origin.keep(html)
+    # Once per language its pages read (and the writer's), not once per page.
+    html = fragments.variants(
+        languages.in_use(board.pk), lambda: fragments.step(board.version, fragments.for_event(event, board))
+    )
+    origin.keep(html[i18n.current()])
     message = {
         "type": "board.fragments",
         "board": board.pk,

@@ -19,6 +19,7 @@ from board.services.presence import (
     presence_restore,
     presence_sweep,
 )
+from board.services.profiles import profile_update
 
 __all__ = [
     "ClaimHeld",
@@ -53,4 +54,5 @@ __all__ = [
     "presence_leave",
     "presence_restore",
     "presence_sweep",
+    "profile_update",
 ]
