@@ -11,6 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from board import services
+from board.live import languages
 from board.models import Activity, Profile, Role
 from tests.conftest import make_user
 
@@ -239,3 +240,18 @@ def test_the_same_card_is_cached_once_per_language(japanese_board, as_user):
         ja = client.get(reverse("board", args=[board.pk]), **JA).content.decode()
         assert "1 comment<" in en and "コメント 1 件" not in en
         assert "コメント 1 件" in ja and "1 comment<" not in ja
+
+
+def test_a_japanese_writer_is_answered_in_japanese_with_the_bytes_japanese_pages_get(
+    world, as_user, published, django_capture_on_commit_callbacks
+):
+    languages.seen([(world.board.pk, "en")])  # an English page is open on the board
+    url = reverse("card-move", args=[world.board.pk, world.cards[0].pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user(world.editor, htmx=True).post(url, {"pipeline": world.doing.pk}, **JA)
+    assert response.status_code == 200
+    [message] = [m for _, m in published if m["type"] == "board.fragments"]
+    assert list(message["html"]) == ["ja", "en"]  # the writer's language first, then the one read
+    assert message["html"]["ja"] in response.content.decode()
+    assert "さんが「Card 0」をTo doからDoingへ移動しました" in message["html"]["ja"]
+    assert "moved “Card 0” from To do to Doing" in message["html"]["en"]

@@ -35,10 +35,13 @@ def broadcast_event(sender: Any, event: Activity, board: Board, **kwargs: Any) -
         send_on_commit(group_name(board.pk), {"type": "board.deleted", "board": board.pk})
         return
     # Once per language its pages read (and the writer's), not once per page.
+    writer = i18n.current() if origin.capturing() else None  # its HTTP answer carries its language's
     html = fragments.variants(
-        languages.in_use(board.pk), lambda: fragments.step(board.version, fragments.for_event(event, board))
+        languages.in_use(board.pk, also=writer),
+        lambda: fragments.step(board.version, fragments.for_event(event, board)),
     )
-    origin.keep(html[i18n.current()])
+    if writer:
+        origin.keep(html[writer])
     message = {
         "type": "board.fragments",
         "board": board.pk,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 
 from board import i18n
@@ -37,13 +38,18 @@ def seen(pairs: Iterable[tuple[int, str]]) -> None:
         log.warning("languages of open pages not noted", exc_info=True)
 
 
-def in_use(board_id: int) -> list[str]:
-    """The languages to render a change of the board in: the active one first, then those its pages read."""
-    first = i18n.current()
-    others = [code for code in i18n.codes() if code != first]
+def in_use(board_id: int, *, also: str | None = None) -> list[str]:
+    """The languages to render a change of the board in: `also` (the writer's, first), then those its pages read.
+
+    With neither, the default language: the steps kept for pages that come back need one.
+    """
+    codes = i18n.codes()
     try:
-        found = cache.get_many([_key(board_id, code) for code in others])
+        found = cache.get_many([_key(board_id, code) for code in codes])
     except Exception:  # noqa: BLE001 - not knowing, render them all
         log.warning("languages of board %s unknown; rendering every language", board_id, exc_info=True)
-        return [first, *others]
-    return [first, *(code for code in others if _key(board_id, code) in found)]
+        found = {_key(board_id, code): 1 for code in codes}
+    read = [code for code in codes if _key(board_id, code) in found and code != also]
+    if also:
+        return [also, *read]
+    return read or [settings.LANGUAGE_CODE]
