@@ -7,7 +7,7 @@
   var ended = false;
   // The words it says come with the page, in its language (board_tags.script_strings).
   var words = document.getElementById("lb-text"), T = words ? JSON.parse(words.textContent) : {};
-  function t(key, values) {
+  function word(key, values) {
     return String(T[key] || key).replace(/\{(\w+)\}/g, function (m, k) { return values && k in values ? values[k] : m; });
   }
 
@@ -60,7 +60,7 @@
     function say(key) {
       return function () {
         var f = document.getElementById("flash");
-        if (f) { f.className = "flash error"; f.textContent = t(key + (write ? "Write" : "")); }
+        if (f) { f.className = "flash error"; f.textContent = word(key + (write ? "Write" : "")); }
       };
     }
     e.detail.xhr.addEventListener("error", say("unreachable"));
@@ -97,8 +97,8 @@
   document.addEventListener("htmx:afterRequest", function (e) {
     if (poll && isPoll(e.detail.pathInfo && e.detail.pathInfo.requestPath)) {
       // The server answers: only sockets fail. No answer: the server is away.
-      if (e.detail.successful) setStatus("delayed", t("delayed"));
-      else setStatus("reconnecting", t("reconnecting"));
+      if (e.detail.successful) setStatus("delayed", word("delayed"));
+      else setStatus("reconnecting", word("reconnecting"));
     }
   });
   document.addEventListener("htmx:wsOpen", function (e) {
@@ -121,7 +121,7 @@
       ended = true;
       var status = document.getElementById("live-status");
       if (!status || status.getAttribute("data-state") !== "ended") {
-        setStatus("ended", t(code === 4401 ? "loggedOut" : "unavailable"));
+        setStatus("ended", word(code === 4401 ? "loggedOut" : "unavailable"));
       }
       live().setAttribute("data-role", "viewer");
       if (code === 4404) setTimeout(function () { location.href = live().getAttribute("data-home-url"); }, 4000);
@@ -129,7 +129,7 @@
     }
     if (!closed.opened && ++failed >= 2 && !poll) polling();
     var now = document.getElementById("live-status");
-    if (!poll || !now || now.getAttribute("data-state") !== "delayed") setStatus("reconnecting", t("reconnecting"));
+    if (!poll || !now || now.getAttribute("data-state") !== "delayed") setStatus("reconnecting", word("reconnecting"));
     // The extension retries only abnormal closes; daphne ends idle ones with 1000.
     if ([1006, 1011, 1012, 1013].indexOf(code) < 0 && e.detail.socketWrapper) {
       var wrapper = e.detail.socketWrapper;
@@ -137,7 +137,7 @@
       setTimeout(function () { if (!ended && !open) wrapper.reconnect(); }, delay);
     }
   });
-  document.addEventListener("htmx:wsError", function () { if (!ended && !poll) setStatus("reconnecting", t("reconnecting")); });
+  document.addEventListener("htmx:wsError", function () { if (!ended && !poll) setStatus("reconnecting", word("reconnecting")); });
 
   // the dialog panel
   function panel() { return document.getElementById("panel"); }
@@ -253,7 +253,7 @@
   function placeOf(el) {
     var list = el.parentElement, all = items(list, el), p = isCard(el) && list.closest(".pipeline");
     var at = { n: all.indexOf(el) + 1, total: all.length, pipeline: p ? p.querySelector(".pipeline-name").textContent.trim() : "" };
-    return t(isCard(el) ? "placeIn" : "place", at);
+    return word(isCard(el) ? "placeIn" : "place", at);
   }
   function announce(text) {
     var a = document.getElementById("announcer");
@@ -315,7 +315,7 @@
     var m = moving;
     m.refused = true;
     back(m);
-    if (m.mode !== "keyboard") announce(t(e.detail.xhr.status ? "refused" : "notSaved"));
+    if (m.mode !== "keyboard") announce(word(e.detail.xhr.status ? "refused" : "notSaved"));
     resync();
   });
   // Steps (one per board version) come from the socket and our answers in any order: each
@@ -512,7 +512,7 @@
       if (key !== " " && key !== "Enter") return;
       e.preventDefault();
       start(el, "keyboard");
-      announce(t("pickedUp", { name: nameOf(el), place: placeOf(el) }));
+      announce(word("pickedUp", { name: nameOf(el), place: placeOf(el) }));
       return;
     }
     if (moving.mode !== "keyboard" || moving.el !== el) return;
@@ -523,13 +523,13 @@
       e.preventDefault();
       var where = placeOf(el), name = nameOf(el);
       finish(true, function (ok) {
-        if (ok === null) announce(t("droppedHere"));
-        else announce(t(ok ? "dropped" : "refusedBack", { name: name, place: where }));
+        if (ok === null) announce(word("droppedHere"));
+        else announce(word(ok ? "dropped" : "refusedBack", { name: name, place: where }));
       });
     } else if (key === "Escape") {
       e.preventDefault();
       finish(false);
-      announce(t("cancelled", { name: nameOf(el), place: placeOf(el) }));
+      announce(word("cancelled", { name: nameOf(el), place: placeOf(el) }));
     } else if (key === back || key === fwd) {
       e.preventDefault();
       if (key === back && i > 0) insert(list, el, all[i - 1]);
@@ -544,7 +544,7 @@
         refocus(el);
       }
     } else return;
-    if (moving && !moving.posting && key !== "Escape" && key !== " " && key !== "Enter") announce(t("at", { place: placeOf(el) }));
+    if (moving && !moving.posting && key !== "Escape" && key !== " " && key !== "Enter") announce(word("at", { place: placeOf(el) }));
   });
   function refocus(el) {
     var f = isCard(el) ? el : el.querySelector(".pipeline-name");

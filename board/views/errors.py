@@ -18,6 +18,7 @@ from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsS
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +29,7 @@ log = logging.getLogger("board.request")
 
 NOTHING_CHANGED = gettext_lazy("Nothing was changed.")
 UNREADABLE = (BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, MultiPartParserError)
-SERVER_ERROR = '<!doctype html><html lang="en"><title>Server error · LiveBoard</title><p role="alert">{}</p></html>'
+SERVER_ERROR = '<!doctype html><html lang="{}"><title>{} · LiveBoard</title><p role="alert">{}</p></html>'
 
 
 def _message(request: HttpRequest, exception: Exception | None) -> str:
@@ -79,7 +80,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
     message = _("Something went wrong on the server; it has been logged. Try again.")
     if request.headers.get("HX-Request") == "true":
         return flash_response(message, 500)
-    return HttpResponse(format_html(SERVER_ERROR, message), status=500)
+    page = format_html(SERVER_ERROR, translation.get_language() or settings.LANGUAGE_CODE, _("Server error"), message)
+    return HttpResponse(page, status=500)
 
 
 class UnreadableRequestMiddleware:
