@@ -255,3 +255,19 @@ def test_a_japanese_writer_is_answered_in_japanese_with_the_bytes_japanese_pages
     assert message["html"]["ja"] in response.content.decode()
     assert "さんが「Card 0」をTo doからDoingへ移動しました" in message["html"]["ja"]
     assert "moved “Card 0” from To do to Doing" in message["html"]["en"]
+
+
+@pytest.mark.parametrize("cookie", ["zz", "", "ja" * 40, "<script>", "en-GB"])
+def test_a_language_cookie_that_is_no_language_of_ours_is_ignored(world, as_user, cookie):
+    client = as_user(world.owner)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = cookie
+    response = client.get("/", **JA)
+    assert response.status_code == 200
+    expected = "en" if cookie == "en-GB" else "ja"  # a variant of English is English; the rest: the header decides
+    assert response["Content-Language"] == expected
+
+
+def test_a_saved_language_that_is_no_longer_offered_falls_back_to_the_browser(world, as_user):
+    Profile.objects.create(user=world.owner, language="fr")  # written by hand, or a language since dropped
+    response = as_user(world.owner).get("/", **JA)
+    assert response.status_code == 200 and response["Content-Language"] == "ja"

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
@@ -215,7 +216,10 @@ class Hub:
                 self.resync_cache[board_id] = {code: kept for code, kept in cached.items() if kept[0] >= version}
             if version:
                 self.versions.delivered(board_id, version)
-            await self._fan_out(board_id, version, message["html"], origin=message.get("origin") or None)
+            html = message["html"]
+            if isinstance(html, str):  # from a process of the release before languages, during a rolling restart
+                html = {settings.LANGUAGE_CODE: html}
+            await self._fan_out(board_id, version, html, origin=message.get("origin") or None)
         elif kind == "board.deleted":
             self.resync_cache.pop(board_id, None)
             for socket in list(self.boards.get(board_id, ())):
