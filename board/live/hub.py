@@ -17,12 +17,9 @@ from typing import Any, Protocol
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.urls import reverse
 from django.utils import translation
-from django.utils.html import format_html
-from django.utils.translation import gettext as _
 
-from board.live import fragments, healing, presence
+from board.live import fragments, healing, presence, protocol
 from board.live.protocol import (
     CLOSE_BOARD_GONE,
     CLOSE_FORBIDDEN,
@@ -30,7 +27,6 @@ from board.live.protocol import (
     CLOSE_ROLE_CHANGED,
     SESSIONS_GROUP,
     group_name,
-    notice,
 )
 
 log = logging.getLogger("board.live")
@@ -204,7 +200,7 @@ class Hub:
             for sockets in list(self.boards.values()):
                 for socket in list(sockets):
                     if socket.session and socket.session == message["session"]:
-                        await self._end(socket, CLOSE_NOT_LOGGED_IN, _logged_out)
+                        await self._end(socket, CLOSE_NOT_LOGGED_IN, protocol.logged_out)
             return
         board_id = message["board"]
         if kind == "board.fragments":
@@ -223,15 +219,15 @@ class Hub:
         elif kind == "board.deleted":
             self.resync_cache.pop(board_id, None)
             for socket in list(self.boards.get(board_id, ())):
-                await self._end(socket, CLOSE_BOARD_GONE, _board_deleted)
+                await self._end(socket, CLOSE_BOARD_GONE, protocol.board_deleted)
         elif kind == "board.member":
             for socket in list(self.boards.get(board_id, ())):
                 if socket.user_id != message["user"]:
                     continue
                 if message["removed"]:
-                    await self._end(socket, CLOSE_FORBIDDEN, _removed)
+                    await self._end(socket, CLOSE_FORBIDDEN, protocol.removed)
                 else:
-                    await self._end(socket, CLOSE_ROLE_CHANGED, _role_changed)
+                    await self._end(socket, CLOSE_ROLE_CHANGED, protocol.role_changed)
 
     async def _fan_out(self, board_id: int, version: int, html: dict[str, str], *, origin: str | None) -> None:
         """Each page gets the rendering in its language; one whose language is missing, the whole board in it."""
@@ -273,27 +269,6 @@ class Hub:
             await socket.end(code, html)
         except Exception:  # noqa: BLE001 - already closed: nothing left to tell it
             log.info("socket already closed", exc_info=True)
-
-
-# The notices a page is closed with (close codes: board.live.protocol), in its reader's language.
-def _logged_out() -> str:
-    return notice(_("You are logged out: this page no longer updates."), state="ended")
-
-
-def _board_deleted() -> str:
-    text = format_html(_("This board was deleted. <a href='{}'>Back to your boards</a>"), reverse("home"))
-    return notice(text, state="ended")
-
-
-def _removed() -> str:
-    text = format_html(
-        _("You were removed from this board; it no longer updates. <a href='{}'>Your boards</a>"), reverse("home")
-    )
-    return notice(text, state="ended")
-
-
-def _role_changed() -> str:
-    return notice(_("Your role changed; reloading…"), state="reload")
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
