@@ -88,7 +88,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 return
             version, html = fresh
         local.versions.joined(self.board_id, version)
-        presence = await database_sync_to_async(fragments.in_language)(
+        presence = await database_sync_to_async(languages.in_language)(
             self.language, fragments.render_presence, self.board_id
         )
         await self.send(text_data=html + presence)

@@ -36,7 +36,7 @@ def broadcast_event(sender: Any, event: Activity, board: Board, **kwargs: Any) -
         return
     # Once per language its pages read (and the writer's), not once per page.
     writer = i18n.current() if origin.capturing() else None  # its HTTP answer carries its language's
-    html = fragments.variants(
+    html = languages.variants(
         languages.in_use(board.pk, also=writer),
         lambda: fragments.step(board.version, fragments.for_event(event, board)),
     )

@@ -11,15 +11,14 @@ import base64
 import hashlib
 import logging
 import time
-from collections.abc import Callable
 from datetime import datetime
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.cache import caches
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -267,20 +266,6 @@ def for_event(event: Activity, board: Board) -> str:
     if kind not in events.UNLISTED and kind != events.BOARD_DELETED:
         parts.append(activity_line(event, context))
     return "".join(parts)
-
-
-T = TypeVar("T")
-
-
-def in_language(language: str, render: Callable[..., T], *args: Any) -> T:
-    """`render(*args)` with `language` active (for code outside a request: sockets, the hub)."""
-    with translation.override(language):
-        return render(*args)
-
-
-def variants(languages: list[str], render: Callable[[], str]) -> dict[str, str]:
-    """One rendering per language: what a change sends to the pages reading each."""
-    return {language: in_language(language, render) for language in languages}
 
 
 def step(version: int, html: str, *, whole: bool = False) -> str:

@@ -19,7 +19,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import translation
 
-from board.live import fragments, healing, presence, protocol
+from board.live import fragments, healing, languages, presence, protocol
 from board.live.protocol import (
     CLOSE_BOARD_GONE,
     CLOSE_FORBIDDEN,
@@ -131,7 +131,7 @@ class Hub:
         cached = self.resync_cache.get(board_id, {}).get(language)
         if version is not None and cached and cached[0] == version:
             return cached
-        fresh = await database_sync_to_async(fragments.in_language)(language, fragments.render_resync, board_id)
+        fresh = await database_sync_to_async(languages.in_language)(language, fragments.render_resync, board_id)
         if fresh is not None and board_id in self.boards:
             self.resync_cache.setdefault(board_id, {})[language] = fresh
             self.versions.caught_up(board_id, fresh[0])
@@ -247,7 +247,7 @@ class Hub:
             await self._resync(board_id, missing)
             return
         for language in {socket.language for socket in missing}:  # who is here: just that list
-            text = await database_sync_to_async(fragments.in_language)(language, fragments.render_presence, board_id)
+            text = await database_sync_to_async(languages.in_language)(language, fragments.render_presence, board_id)
             await self._send_each(board_id, [s for s in missing if s.language == language], 0, text)
 
     async def _send_each(self, board_id: int, sockets: list[Socket], version: int, html: str) -> None:

@@ -10,10 +10,12 @@ lacks (it connected meanwhile) is sent the whole board in its language instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from board import i18n
 from board.models import PRESENCE_TTL
@@ -53,3 +55,17 @@ def in_use(board_id: int, *, also: str | None = None) -> list[str]:
     if also:
         return [also, *read]
     return read or [settings.LANGUAGE_CODE]
+
+
+T = TypeVar("T")
+
+
+def in_language(language: str, render: Callable[..., T], *args: Any) -> T:
+    """`render(*args)` with `language` active (for code outside a request: sockets, the hub)."""
+    with translation.override(language):
+        return render(*args)
+
+
+def variants(languages: list[str], render: Callable[[], str]) -> dict[str, str]:
+    """One rendering per language: what a change sends to the pages reading each."""
+    return {language: in_language(language, render) for language in languages}

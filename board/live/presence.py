@@ -55,7 +55,7 @@ class Presence:
     @staticmethod
     def render(board_id: int) -> dict[str, str]:
         """Who is here, in each language the board's pages read."""
-        return fragments.variants(languages.in_use(board_id), lambda: fragments.render_presence(board_id))
+        return languages.variants(languages.in_use(board_id), lambda: fragments.render_presence(board_id))
 
     async def heartbeat_loop(self) -> None:
         beats = 0
