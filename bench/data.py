@@ -127,6 +127,7 @@ def _description(n: int) -> str:
 
 def _board(index: int, name: str, owner, n_pipelines: int, n_cards: int, editors: list, counter: list[int]) -> Layout:
     from board.models import Board, Card, Membership, Pipeline, Role
+    from board.search import card_text
     from board.services.ranks import STEP
 
     board = Board.objects.create(id=BOARD_ID_BASE + index, name=name, owner=owner, version=1)
@@ -145,6 +146,7 @@ def _board(index: int, name: str, owner, n_pipelines: int, n_cards: int, editors
                     pipeline=pipeline,
                     title=_title(n),
                     description=_description(n),
+                    search=card_text(_title(n), _description(n)),  # as card_create stores it for the filter
                     position=(position + 1) * STEP,
                     updated_by=owner,  # as card_create records its author
                 )

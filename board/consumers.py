@@ -9,8 +9,8 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from board import selectors, services
-from board.live import fragments, healing, protocol, steps
+from board import i18n, selectors, services
+from board.live import fragments, healing, languages, protocol, steps
 from board.live.hub import hub
 
 
@@ -25,6 +25,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
     presence_key: str = ""
     session: str = ""
     user_id: int = 0
+    language: str = ""  # what its page reads: every fragment it is sent comes in it
     joined = False
 
     async def connect(self) -> None:
@@ -51,8 +52,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         self.presence_key = self.page or secrets.token_urlsafe(12)
         self.session = protocol.session_tag(self.scope.get("session_key"))
+        self.language = i18n.supported(self.scope.get("language")) or i18n.current()
         self.pending: list[tuple[int, str]] | None = []
         await self.accept()
+        # Writers render their changes in the languages pages read: from now on, this one's too.
+        await sync_to_async(languages.seen, thread_sensitive=False)([(self.board_id, self.language)])
         local = hub()
         # Join before rendering the resync, so nothing committed in between is missed;
         # broadcasts that arrive before the resync is sent wait in `pending`.
@@ -72,19 +76,21 @@ class BoardConsumer(AsyncWebsocketConsumer):
         # A page showing version v gets what it missed since; without v (or too far
         # behind), the whole board.
         html = (
-            await sync_to_async(steps.since, thread_sensitive=False)(self.board_id, int(shown), current)
+            await sync_to_async(steps.since, thread_sensitive=False)(self.board_id, int(shown), current, self.language)
             if shown
             else None
         )
         version = current
         if html is None:
-            fresh = await local.resync_html(self.board_id)
+            fresh = await local.resync_html(self.board_id, self.language)
             if fresh is None:
                 await self.end(protocol.CLOSE_BOARD_GONE, "")
                 return
             version, html = fresh
         local.versions.joined(self.board_id, version)
-        presence = await database_sync_to_async(fragments.render_presence)(self.board_id)
+        presence = await database_sync_to_async(languages.in_language)(
+            self.language, fragments.render_presence, self.board_id
+        )
         await self.send(text_data=html + presence)
         pending, self.pending = self.pending, None
         for later, fragment in pending:

@@ -16,6 +16,7 @@ from django.dispatch import Signal
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from board.models import Activity, Board
 
@@ -80,11 +81,24 @@ def _card_moved(data: dict) -> SafeString:
     )
 
 
+# A role as a sentence names it ("added sam as editor").
+_ROLE_WORDS = {
+    "owner": pgettext_lazy("role in a sentence", "owner"),
+    "editor": pgettext_lazy("role in a sentence", "editor"),
+    "viewer": pgettext_lazy("role in a sentence", "viewer"),
+}
+
+
+def role_word(value: str) -> str:
+    """A role as a sentence or a tag names it, in the active language ("editor", 「編集者」)."""
+    return str(_ROLE_WORDS.get(value, value))
+
+
 _LINES = {
     BOARD_RENAMED: lambda d: format_html(_("renamed the board from “{old}” to “{new}”"), old=d["old"], new=d["new"]),
     BOARD_DELETED: lambda d: format_html(_("deleted the board “{name}”"), name=d["name"]),
-    MEMBER_ADDED: lambda d: format_html(_("added {name} as {role}"), name=d["username"], role=d["role"]),
-    MEMBER_ROLE_CHANGED: lambda d: format_html(_("made {name} {role}"), name=d["username"], role=d["role"]),
+    MEMBER_ADDED: lambda d: format_html(_("added {name} as {role}"), name=d["username"], role=role_word(d["role"])),
+    MEMBER_ROLE_CHANGED: lambda d: format_html(_("made {name} {role}"), name=d["username"], role=role_word(d["role"])),
     MEMBER_REMOVED: lambda d: format_html(_("removed {name} from the board"), name=d["username"]),
     PIPELINE_CREATED: lambda d: format_html(_("added the pipeline “{name}”"), name=d["name"]),
     PIPELINE_RENAMED: lambda d: format_html(_("renamed the pipeline “{old}” to “{new}”"), old=d["old"], new=d["new"]),
@@ -110,3 +124,15 @@ def describe(event: Activity) -> SafeString:
         return line(event.data) if line is not None else format_html("{}", event.kind)
     except (KeyError, TypeError):  # data of an older shape: say what kind of change it was
         return format_html("{}", event.kind)
+
+
+def line(event: Activity) -> SafeString:
+    """The event's whole line: who (or "someone"), then what, in the active language."""
+    actor = event.actor if event.actor_id else None
+    if actor is not None:
+        who = format_html("<strong>{}</strong>", actor.get_username())
+        return format_html(_("{actor} {action}"), actor=who, action=describe(event))
+    who = format_html("<strong>{}</strong>", _("someone"))
+    return format_html(
+        pgettext("activity line without an actor", "{actor} {action}"), actor=who, action=describe(event)
+    )

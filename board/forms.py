@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,7 @@ from board.models import COMMENT_MAX, DESCRIPTION_MAX, MAX_ID, TITLE_MAX, Role, 
 class IdField(forms.IntegerField):
     """An id posted by a page: a number no id can be is refused here, before any lookup."""
 
-    default_error_messages = {"max_value": "That is no id of anything on this board (no id is that large)."}
+    default_error_messages = {"max_value": _("That is no id of anything on this board (no id is that large).")}
 
     def __init__(self, **kwargs) -> None:
         super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
@@ -29,64 +30,69 @@ class SignupForm(UserCreationForm):
 
 
 class NameForm(forms.Form):
-    name = forms.CharField(max_length=TITLE_MAX, strip=True)
+    name = forms.CharField(label=_("Name"), max_length=TITLE_MAX, strip=True)
 
 
 class CardCreateForm(forms.Form):
-    title = forms.CharField(max_length=TITLE_MAX, strip=True)
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX, strip=True)
 
 
 class CardForm(forms.Form):
-    title = forms.CharField(max_length=TITLE_MAX, strip=True)
-    description = forms.CharField(max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea)
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX, strip=True)
+    description = forms.CharField(
+        label=_("Description"), max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea
+    )
+    version = forms.IntegerField(label=_("Version"), min_value=1, widget=forms.HiddenInput)
 
 
 class PositionForm(forms.Form):
     """The plain form's move: a place counted from 1, as every control and announcement counts."""
 
-    position = forms.IntegerField(min_value=1, max_value=100_000)
+    position = forms.IntegerField(label=_("Position"), min_value=1, max_value=100_000)
 
 
 class NeighbourForm(forms.Form):
     """A drag's or keyboard's move: the new neighbours the page saw (no `after`: first)."""
 
-    after = IdField(required=False)
-    before = IdField(required=False)
+    after = IdField(label=_("After"), required=False)
+    before = IdField(label=_("Before"), required=False)
 
 
 class TargetForm(forms.Form):
-    pipeline = IdField()
+    pipeline = IdField(label=_("Pipeline"))
+
+
+MEMBER_ROLES = [(Role.EDITOR, Role.EDITOR.label), (Role.VIEWER, Role.VIEWER.label)]
 
 
 class MemberForm(forms.Form):
-    username = forms.CharField(max_length=150, strip=True)
-    role = forms.ChoiceField(choices=[(Role.EDITOR, "Editor"), (Role.VIEWER, "Viewer")])
+    username = forms.CharField(label=_("Username"), max_length=150, strip=True)
+    role = forms.ChoiceField(label=_("Role"), choices=MEMBER_ROLES)
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=[(Role.EDITOR, "Editor"), (Role.VIEWER, "Viewer")])
+    role = forms.ChoiceField(label=_("Role"), choices=MEMBER_ROLES)
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(max_length=COMMENT_MAX, strip=True, widget=forms.Textarea)
+    body = forms.CharField(label=_("Comment"), max_length=COMMENT_MAX, strip=True, widget=forms.Textarea)
 
 
 class PageForm(forms.Form):
-    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
-    card = IdField(required=False)
+    page = forms.IntegerField(label=_("Page"), min_value=1, max_value=100_000, required=False)
+    card = IdField(label=_("Card"), required=False)
 
 
 class FilterForm(forms.Form):
     """The board's keyword filter (a NUL cannot be in any text: PostgreSQL refuses to compare with one)."""
 
-    q = forms.CharField(label="Filter", max_length=200, required=False, strip=True)
+    q = forms.CharField(label=_("Filter"), max_length=200, required=False, strip=True)
 
 
 class VersionForm(forms.Form):
     """The board version a page shows, when it asks for what it missed since (?v=)."""
 
-    v = forms.IntegerField(label="Version", min_value=0, max_value=2**63 - 1)
+    v = forms.IntegerField(label=_("Version"), min_value=0, max_value=2**63 - 1)
 
 
 THEME_CHOICES = [(Theme.LIGHT, _("Light")), (Theme.DARK, _("Dark")), (Theme.SYSTEM, _("As the system"))]
@@ -95,5 +101,20 @@ THEME_CHOICES = [(Theme.LIGHT, _("Light")), (Theme.DARK, _("Dark")), (Theme.SYST
 class ThemeForm(forms.Form):
     theme = forms.ChoiceField(
         choices=THEME_CHOICES, error_messages={"invalid_choice": _("Choose a theme: light, dark or system.")}
+    )
+    next = forms.CharField(required=False, max_length=2000)
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The languages a person may choose; each named in itself, so anyone finds their own."""
+    return [("", _("The browser's language")), *((code, name) for code, name in settings.LANGUAGES)]
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=language_choices,
+        required=False,
+        error_messages={"invalid_choice": _("Choose a language: English, Japanese or the browser's.")},
     )
     next = forms.CharField(required=False, max_length=2000)

@@ -19,6 +19,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 PASSWORD_MAX = 128  # characters: hashing is slow on purpose, so a megabyte "password" is refused first
 FAILURES = 5
@@ -39,7 +41,7 @@ def _waiting(keys: list[str]) -> int:
 
 class LoginForm(AuthenticationForm):
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         max_length=PASSWORD_MAX,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -53,7 +55,12 @@ class LoginForm(AuthenticationForm):
         if wait:
             minutes = math.ceil(wait / 60)
             raise ValidationError(
-                f"Too many failed attempts: try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                ngettext(
+                    "Too many failed attempts: try again in %(minutes)d minute.",
+                    "Too many failed attempts: try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
                 code="throttled",
             )
         try:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
@@ -17,9 +18,9 @@ MAX_ID = 2**63 - 1  # ids are 64-bit signed integers (BigAutoField): a larger nu
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    EDITOR = "editor", "Editor"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", _("Owner")
+    EDITOR = "editor", _("Editor")
+    VIEWER = "viewer", _("Viewer")
 
 
 class Board(models.Model):
@@ -40,7 +41,7 @@ class Board(models.Model):
 class Membership(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=[(Role.EDITOR, "Editor"), (Role.VIEWER, "Viewer")])
+    role = models.CharField(max_length=10, choices=[(Role.EDITOR, _("Editor")), (Role.VIEWER, _("Viewer"))])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -71,6 +72,9 @@ class Card(models.Model):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="cards")
     title = models.CharField(max_length=TITLE_MAX)
     description = models.TextField(blank=True, max_length=DESCRIPTION_MAX)
+    # Title and description as the filter compares them (board.search.card_text): written by
+    # the card services with the text, so a filter is one LIKE on either database.
+    search = models.TextField(blank=True, default="", editable=False)
     position = models.BigIntegerField(default=0)  # a gapped rank within its pipeline
     # Bumped on every edit of the card's text: a save based on an older one is refused.
     version = models.PositiveIntegerField(default=1)
@@ -169,9 +173,9 @@ class Presence(models.Model):
 
 
 class Theme(models.TextChoices):
-    SYSTEM = "system", "System"
-    LIGHT = "light", "Light"
-    DARK = "dark", "Dark"
+    SYSTEM = "system", _("System")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
 
 
 class Profile(models.Model):

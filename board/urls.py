@@ -11,6 +11,7 @@ urlpatterns = [
     path("", boards.home, name="home"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("settings/theme/", profiles.theme_set, name="theme"),
+    path("settings/language/", profiles.language_set, name="language"),
     path("b/<id:board_id>/", boards.board_detail, name="board"),
     path("b/<id:board_id>/filter/", boards.board_filter, name="board-filter"),
     path("b/<id:board_id>/changes/", changes.board_changes, name="board-changes"),

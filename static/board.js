@@ -5,6 +5,11 @@
   var socket = null;      // the ws extension's wrapper
   var retry = 0;
   var ended = false;
+  // The words it says come with the page, in its language (board_tags.script_strings).
+  var words = document.getElementById("lb-text"), T = words ? JSON.parse(words.textContent) : {};
+  function word(key, values) {
+    return String(T[key] || key).replace(/\{(\w+)\}/g, function (m, k) { return values && k in values ? values[k] : m; });
+  }
 
   function live() { return document.getElementById("live"); }
   function setStatus(state, text) {
@@ -53,14 +58,14 @@
   document.addEventListener("htmx:beforeSend", function (e) {
     var write = e.detail.requestConfig.verb !== "get";
     if (!write && isPoll(e.detail.requestConfig.path)) return;  // the status says it
-    function say(text, lost) {
+    function say(key) {
       return function () {
         var f = document.getElementById("flash");
-        if (f) { f.className = "flash error"; f.textContent = text + (write ? "; your change " + lost + " saved." : ".") + " Check your connection and try again."; }
+        if (f) { f.className = "flash error"; f.textContent = word(key + (write ? "Write" : "")); }
       };
     }
-    e.detail.xhr.addEventListener("error", say("Could not reach the server", "was not"));
-    e.detail.xhr.addEventListener("timeout", say("The server did not answer in time", "may not have been"));
+    e.detail.xhr.addEventListener("error", say("unreachable"));
+    e.detail.xhr.addEventListener("timeout", say("timeout"));
     // Saved after all? The steps it missed will say.
     if (write) e.detail.xhr.addEventListener("timeout", function () { resync(true); });
   });
@@ -93,8 +98,8 @@
   document.addEventListener("htmx:afterRequest", function (e) {
     if (poll && isPoll(e.detail.pathInfo && e.detail.pathInfo.requestPath)) {
       // The server answers: only sockets fail. No answer: the server is away.
-      if (e.detail.successful) setStatus("delayed", "Live updates are delayed.");
-      else setStatus("reconnecting", "Reconnecting…");
+      if (e.detail.successful) setStatus("delayed", word("delayed"));
+      else setStatus("reconnecting", word("reconnecting"));
     }
   });
   document.addEventListener("htmx:wsOpen", function (e) {
@@ -117,7 +122,7 @@
       ended = true;
       var status = document.getElementById("live-status");
       if (!status || status.getAttribute("data-state") !== "ended") {
-        setStatus("ended", code === 4401 ? "You are logged out: this page no longer updates." : "This board is no longer available to you.");
+        setStatus("ended", word(code === 4401 ? "loggedOut" : "unavailable"));
       }
       live().setAttribute("data-role", "viewer");
       if (code === 4404) setTimeout(function () { location.href = live().getAttribute("data-home-url"); }, 4000);
@@ -125,7 +130,7 @@
     }
     if (!closed.opened && ++failed >= 2 && !poll) polling();
     var now = document.getElementById("live-status");
-    if (!poll || !now || now.getAttribute("data-state") !== "delayed") setStatus("reconnecting", "Reconnecting…");
+    if (!poll || !now || now.getAttribute("data-state") !== "delayed") setStatus("reconnecting", word("reconnecting"));
     // The extension retries only abnormal closes; daphne ends idle ones with 1000.
     if ([1006, 1011, 1012, 1013].indexOf(code) < 0 && e.detail.socketWrapper) {
       var wrapper = e.detail.socketWrapper;
@@ -133,7 +138,7 @@
       setTimeout(function () { if (!ended && !open) wrapper.reconnect(); }, delay);
     }
   });
-  document.addEventListener("htmx:wsError", function () { if (!ended && !poll) setStatus("reconnecting", "Reconnecting…"); });
+  document.addEventListener("htmx:wsError", function () { if (!ended && !poll) setStatus("reconnecting", word("reconnecting")); });
 
   // the dialog panel
   function panel() { return document.getElementById("panel"); }
@@ -168,12 +173,12 @@
 
   // "5 minutes ago" stays true while the page is open.
   function ago() {
-    document.querySelectorAll("time[datetime]").forEach(function (t) {
-      var s = (Date.now() - Date.parse(t.getAttribute("datetime"))) / 1000, n, u;
-      if (isNaN(s)) return;
-      if (s < 60) { t.textContent = "just now"; return; }
-      if (s < 3600) { n = Math.floor(s / 60); u = "minute"; } else if (s < 86400) { n = Math.floor(s / 3600); u = "hour"; } else { n = Math.floor(s / 86400); u = "day"; }
-      t.textContent = n + " " + u + (n > 1 ? "s" : "") + " ago";
+    document.querySelectorAll("time[datetime]").forEach(function (el) {
+      var s = (Date.now() - Date.parse(el.getAttribute("datetime"))) / 1000, n, u;
+      if (isNaN(s) || !T.ago) return;
+      if (s < 60) { el.textContent = T.justNow; return; }
+      if (s < 3600) { n = Math.floor(s / 60); u = "m"; } else if (s < 86400) { n = Math.floor(s / 3600); u = "h"; } else { n = Math.floor(s / 86400); u = "d"; }
+      el.textContent = T.ago[u][n === 1 ? 0 : 1].replace("%(count)d", n);
     });
   }
   setInterval(ago, 30000);
@@ -247,13 +252,9 @@
     return n ? n.textContent.trim() : "";
   }
   function placeOf(el) {
-    var list = el.parentElement, all = items(list, el);
-    var text = "position " + (all.indexOf(el) + 1) + " of " + all.length;
-    if (isCard(el)) {
-      var p = list.closest(".pipeline");
-      text += " in " + (p ? p.querySelector(".pipeline-name").textContent.trim() : "");
-    }
-    return text;
+    var list = el.parentElement, all = items(list, el), p = isCard(el) && list.closest(".pipeline");
+    var at = { n: all.indexOf(el) + 1, total: all.length, pipeline: p ? p.querySelector(".pipeline-name").textContent.trim() : "" };
+    return word(isCard(el) ? "placeIn" : "place", at);
   }
   function announce(text, id) {
     var a = document.getElementById(id || "announcer");
@@ -315,7 +316,7 @@
     var m = moving;
     m.refused = true;
     back(m);
-    if (m.mode !== "keyboard") announce(e.detail.xhr.status ? "The move was refused." : "The move was not saved.");
+    if (m.mode !== "keyboard") announce(word(e.detail.xhr.status ? "refused" : "notSaved"));
     resync();
   });
   // Steps (one per board version) come from the socket and our answers in any order: each
@@ -527,7 +528,7 @@
       if (key !== " " && key !== "Enter") return;
       e.preventDefault();
       start(el, "keyboard");
-      announce("Picked up " + nameOf(el) + ", " + placeOf(el) + ". Arrow keys move it, Space or Enter drops it, Escape cancels.");
+      announce(word("pickedUp", { name: nameOf(el), place: placeOf(el) }));
       return;
     }
     if (moving.mode !== "keyboard" || moving.el !== el) return;
@@ -538,13 +539,13 @@
       e.preventDefault();
       var where = placeOf(el), name = nameOf(el);
       finish(true, function (ok) {
-        if (ok === null) announce("Dropped where it was.");
-        else announce(ok ? "Dropped " + name + " at " + where + "." : "The move was refused: " + name + " is back where it was.");
+        if (ok === null) announce(word("droppedHere"));
+        else announce(word(ok ? "dropped" : "refusedBack", { name: name, place: where }));
       });
     } else if (key === "Escape") {
       e.preventDefault();
       finish(false);
-      announce("Move cancelled; " + nameOf(el) + " is back at " + placeOf(el) + ".");
+      announce(word("cancelled", { name: nameOf(el), place: placeOf(el) }));
     } else if (key === back || key === fwd) {
       e.preventDefault();
       if (key === back && i > 0) insert(list, el, all[i - 1]);
@@ -559,7 +560,7 @@
         refocus(el);
       }
     } else return;
-    if (moving && !moving.posting && key !== "Escape" && key !== " " && key !== "Enter") announce(placeOf(el) + ".");
+    if (moving && !moving.posting && key !== "Escape" && key !== " " && key !== "Enter") announce(word("at", { place: placeOf(el) }));
   });
   function refocus(el) {
     var f = isCard(el) ? el : el.querySelector(".pipeline-name");

@@ -36,6 +36,15 @@ def _collected_static(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _language_of_no_request():
+    """A request's language stays active in its thread (Django's LocaleMiddleware): not into the next test."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -46,6 +55,7 @@ def _no_steps_of_earlier_tests():
     from django.core.cache import caches
 
     caches["steps"].clear()
+    caches["default"].clear()  # and the languages their pages read (board.live.languages)
 
 
 @pytest.fixture(autouse=True)

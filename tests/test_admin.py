@@ -54,7 +54,7 @@ def test_card_edit_in_the_admin_is_broadcast_and_recorded(
     assert version_of(world.board) == version + 2  # an update and a move
     assert kinds_since(world.board, version) == [events.CARD_UPDATED, events.CARD_MOVED]
     assert set(Activity.objects.filter(version__gt=version).values_list("actor", flat=True)) == {root.pk}
-    assert any("Renamed in admin" in m.get("html", "") for _, m in published)
+    assert any("Renamed in admin" in m.get("html", {}).get("en", "") for _, m in published)
     assert card_ids(world.todo) == [world.cards[1].pk, world.cards[2].pk]
 
 
@@ -119,7 +119,10 @@ def test_pipeline_delete_in_the_admin_goes_through_the_service(
     assert response.status_code == 302
     assert list(Pipeline.objects.filter(board=world.board).values_list("pk", flat=True)) == [world.doing.pk]
     assert not Card.objects.filter(pk__in=[c.pk for c in world.cards]).exists()
-    assert any(f'<i id="pipeline-{world.todo.pk}" hx-swap-oob="delete">' in m.get("html", "") for _, m in published)
+    assert any(
+        f'<i id="pipeline-{world.todo.pk}" hx-swap-oob="delete">' in m.get("html", {}).get("en", "")
+        for _, m in published
+    )
     assert world.board.activities.first().kind == events.PIPELINE_DELETED
 
 

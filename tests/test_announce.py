@@ -9,21 +9,23 @@ import re
 import pytest
 
 from board import services
-from board.live import steps
+from board.live import languages, steps
 
 pytestmark = pytest.mark.django_db
 
 STEP = re.compile(r'^<template data-step="(\d+)"(?: data-say="([^"]*)" data-by="(\d*)")?>')
 
 
-def sent(django_capture_on_commit_callbacks, published, write) -> tuple[int, str | None, str | None, str]:
+def sent(
+    django_capture_on_commit_callbacks, published, write, language: str = "en"
+) -> tuple[int, str | None, str | None, str]:
     published.clear()
     with django_capture_on_commit_callbacks(execute=True):
         write()
     (message,) = [m for _, m in published if m["type"] == "board.fragments"]
-    version, say, by = STEP.match(message["html"]).groups()
+    version, say, by = STEP.match(message["html"][language]).groups()
     assert int(version) == message["version"]
-    return message["version"], say and html.unescape(say), by, message["html"]
+    return message["version"], say and html.unescape(say), by, message["html"][language]
 
 
 def test_a_move_is_told_as_who_moved_what_where(world, published, django_capture_on_commit_callbacks):
@@ -33,7 +35,16 @@ def test_a_move_is_told_as_who_moved_what_where(world, published, django_capture
     assert say == "eddie moved “Card 0” to Doing."
     assert by == str(world.editor.pk)
     # A page that reconnects is sent the same step, sentence included.
-    assert steps.since(world.board.pk, version - 1, version) == whole
+    assert steps.since(world.board.pk, version - 1, version, "en") == whole
+
+
+def test_a_japanese_page_is_told_in_japanese(world, published, django_capture_on_commit_callbacks):
+    languages.seen([(world.board.pk, "ja")])  # a Japanese page has the board open
+    card = world.cards[0]
+    move = lambda: services.card_move(card=card, pipeline=world.doing, actor=world.editor)  # noqa: E731
+    version, say, _, whole = sent(django_capture_on_commit_callbacks, published, move, "ja")
+    assert say == "eddie さんが「Card 0」をDoingに移動しました。"
+    assert steps.since(world.board.pk, version - 1, version, "ja") == whole
 
 
 @pytest.mark.parametrize(

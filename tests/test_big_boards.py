@@ -12,6 +12,7 @@ from django.urls import reverse
 from board import services
 from board.live import fragments
 from board.models import Board, Card, Role
+from board.search import card_text
 from board.services import ranks
 from tests.conftest import make_user
 from tests.test_selectors import count_queries
@@ -34,6 +35,8 @@ def board_of(owner, member, n_pipelines: int, per_pipeline: int) -> Board:
         for p, pipeline in enumerate(pipes)
         for i in range(per_pipeline)
     ]
+    for card in cards:  # what card_create stores for the filter
+        card.search = card_text(card.title, card.description)
     Card.objects.bulk_create(cards, 1000)
     return Board.objects.get(pk=board.pk)
 

@@ -376,7 +376,7 @@ def test_the_hub_sends_one_message_to_all_its_pages_before_it_starts_the_next():
         local = Hub()
         local.boards[4244] = {Page(i) for i in range(35)}
         messages = [
-            {"type": "board.fragments", "board": 4244, "version": v, "html": f"<p>{v}</p>", "origin": ""}
+            {"type": "board.fragments", "board": 4244, "version": v, "html": {"en": f"<p>{v}</p>"}, "origin": ""}
             for v in (7, 8)
         ]
         await asyncio.gather(local.dispatch(messages[0]), local.dispatch(messages[1]))
@@ -417,7 +417,7 @@ class PageStub:
 
     def __init__(self, index: int) -> None:
         self.page, self.presence_key, self.user_id = f"page-{index:08d}", f"key-{index}", index
-        self.session = f"session-{index}"
+        self.session, self.language = f"session-{index}", "en"
         self.got: list[str] = []
 
     async def deliver(self, version: int, html: str) -> None:
@@ -442,7 +442,7 @@ def test_pages_opening_together_on_a_layer_whose_channels_take_a_moment_all_rece
         hub.layer = SubscribingLayer()
         pages = [PageStub(i) for i in range(5)]
         await asyncio.gather(*(hub.join(4242, page) for page in pages))
-        message = {"type": "board.fragments", "board": 4242, "version": 1, "html": "<p>all</p>", "origin": ""}
+        message = {"type": "board.fragments", "board": 4242, "version": 1, "html": {"en": "<p>all</p>"}, "origin": ""}
         await hub.layer.group_send(protocol.group_name(4242), message)
         for _ in range(100):
             if all(page.got for page in pages):

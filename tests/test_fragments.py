@@ -88,7 +88,7 @@ def test_a_card_saved_in_the_shell_shows_in_the_next_page_and_the_next_broadcast
         published,
         lambda: services.comment_create(card=card, author=world.viewer, body="Seen"),
     )
-    assert "Saved by hand" in card_html(message["html"], card.pk)
+    assert "Saved by hand" in card_html(message["html"]["en"], card.pk)
 
 
 def test_a_description_cleared_in_the_shell_drops_its_marker(world, as_user):
@@ -139,7 +139,7 @@ def test_a_broadcast_card_does_not_leak_its_swap_marks_into_the_next_page(
         published,
         lambda: services.card_update(card=world.cards[0], title="Swapped", description="", actor=world.editor),
     )
-    sent = card_html(message["html"], world.cards[0].pk)
+    sent = card_html(message["html"]["en"], world.cards[0].pk)
     assert 'hx-swap-oob="true"' in sent and f'data-by="{world.editor.pk}"' in sent
     shown = card_html(page(as_user(world.owner), world.board), world.cards[0].pk)
     assert "Swapped" in shown and "hx-swap-oob" not in shown and "data-by" not in shown
@@ -176,7 +176,7 @@ def test_a_move_renders_no_card(world, as_user, card_renders, published, django_
     )
     # A move changes no card's fragment: the page moves the node it has.
     assert card_renders == []
-    assert "<li" not in message["html"].split('hx-swap-oob="afterbegin:#activity-list')[0]
+    assert "<li" not in message["html"]["en"].split('hx-swap-oob="afterbegin:#activity-list')[0]
 
 
 def test_the_page_and_the_broadcast_show_a_card_with_the_same_bytes(
@@ -198,7 +198,9 @@ def test_the_page_and_the_broadcast_show_a_card_with_the_same_bytes(
         lambda: services.card_create(pipeline=world.doing, title="New", actor=world.owner),
     )
     (new,) = Card.objects.filter(title="New")
-    sent = card_html(message["html"], new.pk).replace(f' data-by="{world.owner.pk}"', "")  # who made it, for the flash
+    sent = card_html(message["html"]["en"], new.pk).replace(
+        f' data-by="{world.owner.pk}"', ""
+    )  # who made it, for the flash
     assert sent == card_html(page(as_user(world.viewer), world.board), new.pk)
     assert "edited by eddie" in card_html(fresh, world.cards[1].pk)
     assert "✎ eddie" in card_html(fresh, world.cards[2].pk) and "1 comment<" in card_html(fresh, world.cards[2].pk)
@@ -219,7 +221,7 @@ def test_a_card_move_sends_its_place_both_counts_and_its_activity_line(
         published,
         lambda: services.card_move(card=world.cards[0], pipeline=world.doing, after=None, actor=world.owner),
     )
-    html = message["html"]
+    html = message["html"]["en"]
     card, doing, owner = world.cards[0].pk, world.doing.pk, world.owner.pk
     assert f'<i id="card-{card}" data-in="cards-{doing}" data-by="{owner}" hidden>' in html
     assert re.findall(r'<span id="count-(\d+)"[^>]*>(\d+)<', html) == [
@@ -241,7 +243,7 @@ def test_a_claim_sends_only_that_card_and_no_activity_line(world, published, dja
         published,
         lambda: services.claim_take(card=world.cards[0], user=world.editor, page="page-eddie-1"),
     )
-    html = message["html"]
+    html = message["html"]["en"]
     assert re.findall(r'<li id="card-(\d+)"', html) == [str(world.cards[0].pk)]
     assert "✎ eddie" in html
     assert "activity-list" not in html and "<section" not in html
@@ -253,7 +255,7 @@ def test_a_board_rename_sends_the_header_and_the_crumb(world, published, django_
         published,
         lambda: services.board_rename(board=world.board, name="Plans", actor=world.owner),
     )
-    html = message["html"]
+    html = message["html"]["en"]
     assert 'id="board-head"' in html and 'id="crumb"' in html and "/ Plans" in html
     assert "renamed the board from “Roadmap” to “Plans”" in html
     assert "<section" not in html
@@ -265,7 +267,7 @@ def test_a_pipeline_rename_sends_only_where_its_name_shows(world, published, dja
         published,
         lambda: services.pipeline_rename(pipeline=world.doing, name="Underway", actor=world.owner),
     )
-    html = message["html"]
+    html = message["html"]["en"]
     assert re.findall(r'<(\w+) id="pipeline-(\d+)-(\w+)"', html) == [
         ("h2", str(world.doing.pk), "name"),
         ("input", str(world.doing.pk), "rename"),
@@ -283,22 +285,22 @@ def test_a_comment_is_appended_to_the_cards_thread_and_its_deletion_removes_it(
         lambda: services.comment_create(card=world.cards[0], author=world.viewer, body="Looks good"),
     )
     comment = Comment.objects.get()
-    assert f'hx-swap-oob="beforeend:#comments-{world.cards[0].pk}"' in made["html"]
-    assert "Looks good" in made["html"] and "1 comment<" in card_html(made["html"], world.cards[0].pk)
+    assert f'hx-swap-oob="beforeend:#comments-{world.cards[0].pk}"' in made["html"]["en"]
+    assert "Looks good" in made["html"]["en"] and "1 comment<" in card_html(made["html"]["en"], world.cards[0].pk)
     edited = broadcast(
         django_capture_on_commit_callbacks,
         published,
         lambda: services.comment_update(comment=comment, actor=world.viewer, body="Looks great"),
     )
-    assert f'<li id="comment-{comment.pk}"' in edited["html"] and "Looks great" in edited["html"]
-    assert "activity-list" not in edited["html"]  # comment edits make no line
+    assert f'<li id="comment-{comment.pk}"' in edited["html"]["en"] and "Looks great" in edited["html"]["en"]
+    assert "activity-list" not in edited["html"]["en"]  # comment edits make no line
     deleted = broadcast(
         django_capture_on_commit_callbacks,
         published,
         lambda: services.comment_delete(comment=Comment.objects.get(pk=comment.pk), actor=world.owner),
     )
-    assert f'<li id="comment-{comment.pk}" hx-swap-oob="delete" data-opt></li>' in deleted["html"]
-    assert "comment<" not in card_html(deleted["html"], world.cards[0].pk)
+    assert f'<li id="comment-{comment.pk}" hx-swap-oob="delete" data-opt></li>' in deleted["html"]["en"]
+    assert "comment<" not in card_html(deleted["html"]["en"], world.cards[0].pk)
 
 
 def test_removing_a_member_sends_the_cards_whose_claims_it_ended(world, published, django_capture_on_commit_callbacks):
@@ -308,7 +310,7 @@ def test_removing_a_member_sends_the_cards_whose_claims_it_ended(world, publishe
         published,
         lambda: services.member_remove(membership=_membership(world, world.editor), actor=world.owner),
     )
-    html = message["html"]
+    html = message["html"]["en"]
     assert 'id="board-head"' in html
     assert "✎" not in card_html(html, world.cards[1].pk)
     assert [m["user"] for _, m in published if m["type"] == "board.member"] == [world.editor.pk]
@@ -334,7 +336,7 @@ def test_each_message_carries_the_version_of_its_write(world, published, django_
     versions = [m["version"] for _, m in published]
     latest = Board.objects.get(pk=world.board.pk).version
     assert versions == [latest - 1, latest]
-    assert all(re.match(rf'<template data-step="{m["version"]}"[ >]', m["html"]) for _, m in published)
+    assert all(re.match(rf'<template data-step="{m["version"]}"[ >]', m["html"]["en"]) for _, m in published)
 
 
 def test_for_event_renders_the_database_as_it_is_now_for_any_stored_event(world):

@@ -87,7 +87,7 @@ def test_a_page_that_missed_three_moves_is_sent_those_three_steps_only(world, as
 def test_a_page_further_behind_than_the_kept_steps_gets_the_whole_board(world, as_user):
     page = Page(as_user(world.editor).get(f"/b/{world.board.pk}/").content.decode())
     three_moves(world)
-    caches[steps.CACHE].delete(f"step:{world.board.pk}:{page.shown + 2}")  # one of them is no longer kept
+    caches[steps.CACHE].delete(f"step:{world.board.pk}:{page.shown + 2}:en")  # one of them is no longer kept
 
     message = resumed(world, page.shown)
     assert message.startswith(f'<template data-step="{version_of(world.board)}" data-whole>')
@@ -96,7 +96,7 @@ def test_a_page_further_behind_than_the_kept_steps_gets_the_whole_board(world, a
 
 
 def test_a_page_more_than_the_resume_limit_behind_gets_the_whole_board(world):
-    assert steps.since(world.board.pk, 1, 1 + steps.MAX_RESUME + 1) is None
+    assert steps.since(world.board.pk, 1, 1 + steps.MAX_RESUME + 1, "en") is None
 
 
 @pytest.mark.parametrize("shown", ["abc", "-1", "1.5", "9" * 19, "future"])

@@ -771,7 +771,7 @@ def test_every_write_bumps_the_version_once_and_publishes_one_fragment_message_a
     assert len(fragments) == 1
     assert fragments[0]["version"] == after
     assert fragments[0]["board"] == world.board.pk
-    assert fragments[0]["html"]
+    assert fragments[0]["html"]["en"]
     assert fragments[0]["origin"] == ""  # not sent from an open page
     assert {board_id for board_id, _ in published} == {world.board.pk}
 
@@ -836,19 +836,21 @@ def test_a_card_rename_broadcasts_that_card_fragment(world, published, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         services.card_update(card=card, title="Ship <it>", description="")
     (_, message), *_ = published
-    assert f'id="card-{card.pk}"' in message["html"]
-    assert "Ship &lt;it&gt;" in message["html"]
-    assert 'hx-swap-oob="true"' in message["html"]
-    assert f'data-v="{message["version"]}"' in message["html"]
+    assert f'id="card-{card.pk}"' in message["html"]["en"]
+    assert "Ship &lt;it&gt;" in message["html"]["en"]
+    assert 'hx-swap-oob="true"' in message["html"]["en"]
+    assert f'data-v="{message["version"]}"' in message["html"]["en"]
 
 
 def test_a_pipeline_add_broadcasts_the_new_pipeline_at_the_end(world, published, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         pipeline = services.pipeline_create(board=world.board, name="Done")
     (_, message), *_ = published
-    assert 'id="pipelines"' not in message["html"]  # not the whole strip
-    assert f'<div hx-swap-oob="beforebegin:#pipelines-end">\n<section id="pipeline-{pipeline.pk}"' in message["html"]
-    assert "Do not leak" not in message["html"]
+    assert 'id="pipelines"' not in message["html"]["en"]  # not the whole strip
+    assert (
+        f'<div hx-swap-oob="beforebegin:#pipelines-end">\n<section id="pipeline-{pipeline.pk}"' in message["html"]["en"]
+    )
+    assert "Do not leak" not in message["html"]["en"]
 
 
 def test_writes_inside_capture_hand_back_the_rendered_fragments(world, published, django_capture_on_commit_callbacks):
@@ -858,7 +860,7 @@ def test_writes_inside_capture_hand_back_the_rendered_fragments(world, published
     assert f'id="pipeline-{world.doing.pk}-name"' in captured.html
     assert "Underway" in captured.html
     (_, message), *_ = published
-    assert captured.html == message["html"]  # the HTTP answer and the broadcast carry the same bytes
+    assert captured.html == message["html"]["en"]  # the HTTP answer and the broadcast carry the same bytes
 
 
 def test_writes_outside_capture_keep_nothing(world):

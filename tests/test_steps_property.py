@@ -28,7 +28,7 @@ OPS = st.lists(
 def write(board, owner, kind: str, a: int, b: int, c: int) -> str:
     """One write through the services; the step it made, kept as its commit would keep it."""
     html = _write(board, owner, kind, a, b, c)
-    steps.keep(board.pk, int(re.search(r'data-step="(\d+)"', html).group(1)), html)
+    steps.keep(board.pk, int(re.search(r'data-step="(\d+)"', html).group(1)), {"en": html})
     return html
 
 
@@ -83,7 +83,7 @@ def resumed(page: Page, board) -> Page:
     from board.live import fragments
 
     current = board.__class__.objects.get(pk=board.pk).version
-    missed = steps.since(board.pk, page.shown, current)
+    missed = steps.since(board.pk, page.shown, current, "en")
     page.pending = {}
     page.receive(missed if missed is not None else fragments.render_resync(board.pk)[1])
     return page

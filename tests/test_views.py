@@ -306,7 +306,7 @@ def request(client: Client, endpoint: Endpoint, world):
 def test_every_board_url_is_in_the_permission_matrix():
     from board.urls import urlpatterns
 
-    names = {p.name for p in urlpatterns} - {"signup", "theme"}  # no board's: a person's own (tests/test_theme.py)
+    names = {p.name for p in urlpatterns} - {"signup", "theme", "language"}  # a person's own: test_theme, test_i18n
     covered = {URL_OF.get(e.name, e.name) for e in ENDPOINTS}
     assert names <= covered
     assert covered <= names  # and the matrix names no URL that is gone (the old order endpoints)
@@ -935,7 +935,7 @@ def test_board_rename_answers_and_broadcasts_the_new_page_title_and_crumb(
     assert response.status_code == 200
     broadcast = [m for _, m in published if m["type"] == "board.fragments"]
     assert len(broadcast) == 1
-    for markup in (text_of(response), broadcast[0]["html"]):
+    for markup in (text_of(response), broadcast[0]["html"]["en"]):
         head = re.search(r'<header id="board-head"[^>]*>', markup).group(0)
         assert 'data-title="Q3 roadmap · LiveBoard"' in head
         assert 'hx-swap-oob="true"' in head
@@ -943,7 +943,7 @@ def test_board_rename_answers_and_broadcasts_the_new_page_title_and_crumb(
         assert 'hx-swap-oob="true"' in crumb
         assert strip_tags(crumb) == "/ Q3 roadmap"
         assert "Roadmap</span>" not in markup
-    assert broadcast[0]["html"] in text_of(response)  # the writer gets the very bytes the others get
+    assert broadcast[0]["html"]["en"] in text_of(response)  # the writer gets the very bytes the others get
     page = text_of(as_user(world.viewer).get(b(world)))
     assert "<title>Q3 roadmap · LiveBoard</title>" in page
     assert strip_tags(crumb_of(page)) == "/ Q3 roadmap"
@@ -1119,9 +1119,9 @@ def test_names_with_markup_are_escaped_in_htmx_answers_and_broadcasts(
         assert XSS_ESCAPED in text_of(response)
         board_id, message = published.pop()
         assert board_id == world.board.pk and message["type"] == "board.fragments"
-        assert XSS not in message["html"]
-        assert XSS_ESCAPED in message["html"]
-        assert message["html"] in text_of(response)  # the actor gets the very bytes the others get
+        assert XSS not in message["html"]["en"]
+        assert XSS_ESCAPED in message["html"]["en"]
+        assert message["html"]["en"] in text_of(response)  # the actor gets the very bytes the others get
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.dispatch import receiver
 
-from board import events
-from board.live import announce, fragments, origin, steps
+from board import events, i18n
+from board.live import announce, fragments, languages, origin, steps
 from board.live.protocol import SESSIONS_GROUP, group_name, session_tag
 from board.models import Activity, Board
 
@@ -34,8 +34,16 @@ def broadcast_event(sender: Any, event: Activity, board: Board, **kwargs: Any) -
     if event.kind == events.BOARD_DELETED:
         send_on_commit(group_name(board.pk), {"type": "board.deleted", "board": board.pk})
         return
-    html = fragments.step(board.version, fragments.for_event(event, board), say=announce.say(event), by=event.actor_id)
-    origin.keep(html)
+    # Once per language its pages read (and the writer's), not once per page.
+    writer = i18n.current() if origin.capturing() else None  # its HTTP answer carries its language's
+    html = languages.variants(
+        languages.in_use(board.pk, also=writer),
+        lambda: fragments.step(
+            board.version, fragments.for_event(event, board), say=announce.say(event), by=event.actor_id
+        ),
+    )
+    if writer:
+        origin.keep(html[writer])
     message = {
         "type": "board.fragments",
         "board": board.pk,

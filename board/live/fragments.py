@@ -1,8 +1,8 @@
-"""Event -> the fragments it changes, rendered once, stamped with the board's version.
+"""Event -> the fragments it changes, rendered once per language in use, stamped with the board's version.
 
-The same bytes go to every open page of the board (and to the writer's HTTP answer), so a
-fragment never depends on who reads it: what a role may not use, the page hides and the
-server refuses.
+The same bytes go to every open page of the board that reads that language (and to the
+writer's HTTP answer), so a fragment never depends on who reads it: what a role may not use,
+the page hides and the server refuses.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from board import events, selectors
+from board import events, i18n, selectors
 from board.models import Activity, Board
 from board.templatetags.board_tags import ago
 
@@ -51,8 +51,8 @@ def _digest(shown: Any) -> str:
 
 
 def _card_key(card: dict[str, Any], extra: tuple) -> str:
-    """A rendered card's cache key: everything its fragment shows, so it can never be stale."""
-    return "card:" + _digest((_SHOWN(card), extra))
+    """A rendered card's cache key: everything its fragment shows (its language too), so it can never be stale."""
+    return "card:" + _digest((_SHOWN(card), extra, i18n.current()))
 
 
 def _extras(card: dict[str, Any], now: datetime, hidden) -> tuple[bool, str, bool]:
@@ -104,7 +104,8 @@ def with_cards_html(board: Board, pipelines: list, *, now: datetime, hidden=()) 
     plain page's.
     """
     variant = "filtered" if hidden else "all"
-    wanted = {f"cards-of:{p.pk}:{variant}": p for p in pipelines}
+    language = i18n.current()
+    wanted = {f"cards-of:{p.pk}:{variant}:{language}": p for p in pipelines}
     digests = {
         key: _digest([(_SHOWN(card), _extras(card, now, hidden)) for card in p.card_list]) for key, p in wanted.items()
     }

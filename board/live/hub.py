@@ -1,7 +1,8 @@
 """One channel-layer subscription per process per board, fanned out to the process's sockets.
 
 A channel-layer hop per socket costs 7-11x a plain broadcast at 1000 sockets, so each process
-listens once per board and sends the same bytes to each of its own open pages.
+listens once per board and sends the same bytes to each of its own open pages that read the
+same language (a broadcast carries one rendering per language in use on the board).
 """
 
 from __future__ import annotations
@@ -9,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections import Counter
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.urls import reverse
-from django.utils.html import format_html
+from django.conf import settings
+from django.utils import translation
 
-from board.live import fragments, healing, presence
+from board.live import fragments, healing, languages, presence, protocol
 from board.live.protocol import (
     CLOSE_BOARD_GONE,
     CLOSE_FORBIDDEN,
@@ -24,7 +27,6 @@ from board.live.protocol import (
     CLOSE_ROLE_CHANGED,
     SESSIONS_GROUP,
     group_name,
-    notice,
 )
 
 log = logging.getLogger("board.live")
@@ -37,6 +39,7 @@ class Socket(Protocol):
     presence_key: str
     user_id: int
     session: str
+    language: str
 
     async def deliver(self, version: int, html: str) -> None: ...
 
@@ -53,7 +56,10 @@ class Hub:
         self.boards: dict[int, set[Socket]] = {}
         self.healthy = True
         self.tasks: list[asyncio.Task] = []
-        self.resync_cache: dict[int, tuple[int, str]] = {}
+        # The whole board as last rendered, per board and language: (version, html).
+        self.resync_cache: dict[int, dict[str, tuple[int, str]]] = {}
+        # How many of this process's pages of each board read each language.
+        self.languages: dict[int, Counter[str]] = {}
         self.versions = healing.Versions()
         self.presence = presence.Presence(self.boards, self.layer)
         self.membership = asyncio.Lock()  # one join or leave at a time
@@ -71,6 +77,7 @@ class Hub:
                 sockets = self.boards[board_id] = set()
                 await self._subscribe(group_name(board_id))
             sockets.add(socket)
+            self.languages.setdefault(board_id, Counter())[socket.language] += 1
         if not self.tasks or any(task.done() for task in self.tasks):
             for task in self.tasks:
                 task.cancel()
@@ -86,16 +93,26 @@ class Hub:
             sockets = self.boards.get(board_id)
             if sockets is None:
                 return
-            sockets.discard(socket)
+            self._drop(board_id, socket)
             if sockets:
                 return
             del self.boards[board_id]
+            self.languages.pop(board_id, None)
             self.resync_cache.pop(board_id, None)
             self.versions.forget(board_id)
             try:
                 await self.layer.group_discard(group_name(board_id), self.channel)
             except Exception:  # noqa: BLE001 - the membership expires by itself
                 log.info("could not leave group of board %s", board_id, exc_info=True)
+
+    def _drop(self, board_id: int, socket: Socket) -> None:
+        sockets = self.boards.get(board_id, set())
+        if socket in sockets:
+            sockets.discard(socket)
+            readers = self.languages[board_id]
+            readers[socket.language] -= 1
+            if readers[socket.language] <= 0:
+                del readers[socket.language]
 
     def _groups(self) -> list[str]:
         """Every group this process's channel belongs to: logouts, and each board shown here."""
@@ -108,26 +125,33 @@ class Hub:
             log.warning("channel layer unavailable; %s will resync when it is back", group)
             self.healthy = False
 
-    async def resync_html(self, board_id: int) -> tuple[int, str] | None:
-        """The whole board for a (re)connecting page, rendered once per version per process."""
+    async def resync_html(self, board_id: int, language: str) -> tuple[int, str] | None:
+        """The whole board for a (re)connecting page, rendered once per version and language per process."""
         version = (await database_sync_to_async(healing.board_versions)([board_id]))[board_id]
-        cached = self.resync_cache.get(board_id)
+        cached = self.resync_cache.get(board_id, {}).get(language)
         if version is not None and cached and cached[0] == version:
             return cached
-        fresh = await database_sync_to_async(fragments.render_resync)(board_id)
+        fresh = await database_sync_to_async(languages.in_language)(language, fragments.render_resync, board_id)
         if fresh is not None and board_id in self.boards:
-            self.resync_cache[board_id] = fresh
+            self.resync_cache.setdefault(board_id, {})[language] = fresh
             self.versions.caught_up(board_id, fresh[0])
         return fresh
 
     async def resync_board(self, board_id: int) -> None:
-        """Send the board's pages the whole board again (they missed something)."""
+        """Send the board's pages the whole board again (they missed something), once per language they read."""
         self.resync_cache.pop(board_id, None)
-        fresh = await self.resync_html(board_id)
-        if fresh is None:
-            await self._gone(board_id)
-            return
-        await self._fan_out(board_id, fresh[0], fresh[1], origin=None)
+        await self._resync(board_id, list(self.boards.get(board_id, ())))
+
+    async def _resync(self, board_id: int, sockets: list[Socket]) -> None:
+        by_language: dict[str, list[Socket]] = {}
+        for socket in sockets:
+            by_language.setdefault(socket.language, []).append(socket)
+        for language, readers in by_language.items():
+            fresh = await self.resync_html(board_id, language)
+            if fresh is None:
+                await self._gone(board_id)
+                return
+            await self._send_each(board_id, readers, fresh[0], fresh[1])
 
     async def _gone(self, board_id: int) -> None:
         await self.dispatch({"type": "board.deleted", "board": board_id})
@@ -173,56 +197,74 @@ class Hub:
     async def _dispatch(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if kind == "session.ended":
-            html = notice("You are logged out: this page no longer updates.", state="ended")
             for sockets in list(self.boards.values()):
                 for socket in list(sockets):
                     if socket.session and socket.session == message["session"]:
-                        await self._end(socket, CLOSE_NOT_LOGGED_IN, html)
+                        await self._end(socket, CLOSE_NOT_LOGGED_IN, protocol.logged_out)
             return
         board_id = message["board"]
         if kind == "board.fragments":
             version = message["version"]
             cached = self.resync_cache.get(board_id)
-            if version and cached and version > cached[0]:
-                # Only a newer board drops the copy: presence lists carry version 0, and a
+            if version and cached:
+                # Only a newer board drops a copy: presence lists carry version 0, and a
                 # burst of joins would otherwise render the whole board again for each one.
-                del self.resync_cache[board_id]
+                self.resync_cache[board_id] = {code: kept for code, kept in cached.items() if kept[0] >= version}
             if version:
                 self.versions.delivered(board_id, version)
-            await self._fan_out(board_id, version, message["html"], origin=message.get("origin") or None)
+            html = message["html"]
+            if isinstance(html, str):  # from a process of the release before languages, during a rolling restart
+                html = {settings.LANGUAGE_CODE: html}
+            await self._fan_out(board_id, version, html, origin=message.get("origin") or None)
         elif kind == "board.deleted":
             self.resync_cache.pop(board_id, None)
-            home = reverse("home")
-            text = format_html("This board was deleted. <a href='{}'>Back to your boards</a>", home)
             for socket in list(self.boards.get(board_id, ())):
-                await self._end(socket, CLOSE_BOARD_GONE, notice(text, state="ended"))
+                await self._end(socket, CLOSE_BOARD_GONE, protocol.board_deleted)
         elif kind == "board.member":
             for socket in list(self.boards.get(board_id, ())):
                 if socket.user_id != message["user"]:
                     continue
                 if message["removed"]:
-                    home = reverse("home")
-                    text = format_html(
-                        "You were removed from this board; it no longer updates. <a href='{}'>Your boards</a>", home
-                    )
-                    await self._end(socket, CLOSE_FORBIDDEN, notice(text, state="ended"))
+                    await self._end(socket, CLOSE_FORBIDDEN, protocol.removed)
                 else:
-                    await self._end(socket, CLOSE_ROLE_CHANGED, notice("Your role changed; reloading…", state="reload"))
+                    await self._end(socket, CLOSE_ROLE_CHANGED, protocol.role_changed)
 
-    async def _fan_out(self, board_id: int, version: int, html: str, *, origin: str | None) -> None:
-        sockets = list(self.boards.get(board_id, ()))
-        for index, socket in enumerate(sockets, 1):
+    async def _fan_out(self, board_id: int, version: int, html: dict[str, str], *, origin: str | None) -> None:
+        """Each page gets the rendering in its language; one whose language is missing, the whole board in it."""
+        by_language: dict[str, list[Socket]] = {}
+        for socket in list(self.boards.get(board_id, ())):
             if socket.page != origin:
-                try:
-                    await socket.deliver(version, html)
-                except Exception:  # noqa: BLE001 - a page whose socket is gone: drop it, serve the rest
-                    log.info("dropping a closed socket of board %s", board_id, exc_info=True)
-                    self.boards.get(board_id, set()).discard(socket)
+                by_language.setdefault(socket.language, []).append(socket)
+        missing = []
+        for language, readers in by_language.items():
+            if language in html:
+                await self._send_each(board_id, readers, version, html[language])
+            else:  # it connected after the change was rendered
+                missing.extend(readers)
+        if not missing:
+            return
+        if version:
+            await self._resync(board_id, missing)
+            return
+        for language in {socket.language for socket in missing}:  # who is here: just that list
+            text = await database_sync_to_async(languages.in_language)(language, fragments.render_presence, board_id)
+            await self._send_each(board_id, [s for s in missing if s.language == language], 0, text)
+
+    async def _send_each(self, board_id: int, sockets: list[Socket], version: int, html: str) -> None:
+        for index, socket in enumerate(sockets, 1):
+            try:
+                await socket.deliver(version, html)
+            except Exception:  # noqa: BLE001 - a page whose socket is gone: drop it, serve the rest
+                log.info("dropping a closed socket of board %s", board_id, exc_info=True)
+                self._drop(board_id, socket)
             if index % self.FANOUT_BATCH == 0:
                 # Let the loop write out what the sockets were given and run what else is due.
                 await asyncio.sleep(0)
 
-    async def _end(self, socket: Socket, code: int, html: str) -> None:
+    async def _end(self, socket: Socket, code: int, say: Callable[[], str]) -> None:
+        """Close a page's socket with a notice, in the page's language."""
+        with translation.override(socket.language):
+            html = say()
         try:
             await socket.end(code, html)
         except Exception:  # noqa: BLE001 - already closed: nothing left to tell it

@@ -59,6 +59,11 @@ def capture() -> Iterator[Captured]:
         _captured.reset(token)
 
 
+def capturing() -> bool:
+    """Whether a request is waiting to answer with what its writes render."""
+    return _captured.get() is not None
+
+
 def keep(html: str) -> None:
     """A write rendered these fragments: the request's answer carries them too."""
     captured = _captured.get()

@@ -9,7 +9,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 
 from board import services
-from board.live import fragments
+from board.live import fragments, languages
 from board.live.protocol import group_name
 
 log = logging.getLogger("board.live")
@@ -46,11 +46,16 @@ class Presence:
         await asyncio.sleep(max(self.DELAY, len(self.boards.get(board_id, ())) / self.FRAMES_PER_SECOND))
         self.pending.discard(board_id)
         try:
-            html = await database_sync_to_async(fragments.render_presence)(board_id)
+            html = await database_sync_to_async(self.render)(board_id)
             message = {"type": "board.fragments", "board": board_id, "version": 0, "html": html, "origin": ""}
             await self.layer.group_send(group_name(board_id), message)
         except Exception:  # noqa: BLE001 - presence heals at the next join, leave or resync
             log.warning("presence of board %s not sent", board_id, exc_info=True)
+
+    @staticmethod
+    def render(board_id: int) -> dict[str, str]:
+        """Who is here, in each language the board's pages read."""
+        return languages.variants(languages.in_use(board_id), lambda: fragments.render_presence(board_id))
 
     async def heartbeat_loop(self) -> None:
         beats = 0
@@ -58,8 +63,11 @@ class Presence:
             await asyncio.sleep(self.HEARTBEAT_SECONDS)
             beats += 1
             pages = [(board, s.user_id, s.presence_key) for board, sockets in self.boards.items() for s in sockets]
+            read = {(board, s.language) for board, sockets in self.boards.items() for s in sockets}
             try:
-                changed = await database_sync_to_async(self.beat)(pages, claims=beats % self.CLAIMS_EVERY == 0)
+                changed = await database_sync_to_async(self.beat)(
+                    pages, claims=beats % self.CLAIMS_EVERY == 0, languages_read=read
+                )
             except Exception:  # noqa: BLE001 - retried at the next beat
                 log.warning("presence heartbeat failed", exc_info=True)
                 continue
@@ -67,8 +75,12 @@ class Presence:
                 self.changed(board_id)
 
     @staticmethod
-    def beat(pages: list[tuple[int, int, str]], *, claims: bool) -> set[int]:
-        """One beat: this process's pages are here, others' stale ones are not; return boards that changed."""
+    def beat(pages: list[tuple[int, int, str]], *, claims: bool, languages_read=()) -> set[int]:
+        """One beat: this process's pages are here, others' stale ones are not; return boards that changed.
+
+        It also says again which languages this process's pages of each board read (board.live.languages).
+        """
+        languages.seen(languages_read)
         changed = set()
         if services.presence_heartbeat(pages=[page for _, _, page in pages], claims=claims) < len(pages):
             changed |= services.presence_restore(pages=pages)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 CLOSE_NOT_LOGGED_IN = 4401  # not logged in, or logged out meanwhile
 CLOSE_FORBIDDEN = 4403  # no such board, not a member, or removed from the board
@@ -36,3 +38,24 @@ def session_tag(session_key: str | None) -> str:
 def notice(text: str, *, state: str) -> SafeString:
     """A status line swapped into the page's live-status area."""
     return format_html('<div id="live-status" class="live-status" data-state="{}" role="status">{}</div>', state, text)
+
+
+# The notices a page is closed with (the close codes above), rendered in its reader's language.
+def logged_out() -> str:
+    return notice(_("You are logged out: this page no longer updates."), state="ended")
+
+
+def board_deleted() -> str:
+    text = format_html(_("This board was deleted. <a href='{}'>Back to your boards</a>"), reverse("home"))
+    return notice(text, state="ended")
+
+
+def removed() -> str:
+    text = format_html(
+        _("You were removed from this board; it no longer updates. <a href='{}'>Your boards</a>"), reverse("home")
+    )
+    return notice(text, state="ended")
+
+
+def role_changed() -> str:
+    return notice(_("Your role changed; reloading…"), state="reload")

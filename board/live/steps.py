@@ -1,9 +1,9 @@
 """The recent steps of each board, kept a while so a page that reconnects gets only what it missed.
 
-Each committed step is stored under its board and version in Django's cache (alias "steps":
+Each committed step is stored under its board, version and language in Django's cache (alias "steps":
 local memory by default, shared by every process through Redis when configured). A page
 that comes back showing version v is sent steps v+1 to the board's version if every one of
-them is still kept, else the whole board. Steps that never reached this cache (a write from
+them is still kept in its language, else the whole board. Steps that never reached this cache (a write from
 `manage.py shell` with the local-memory cache, Redis away) are simply missing: the whole
 board is sent instead.
 """
@@ -20,23 +20,24 @@ CACHE = "steps"
 MAX_RESUME = 200  # more missed steps than this: the whole board is smaller, and one render
 
 
-def _key(board_id: int, version: int) -> str:
-    return f"step:{board_id}:{version}"
+def _key(board_id: int, version: int, language: str) -> str:
+    return f"step:{board_id}:{version}:{language}"
 
 
-def keep(board_id: int, version: int, html: str) -> None:
-    """Remember a committed step (never fails the write: a missing step costs a whole board)."""
+def keep(board_id: int, version: int, html: dict[str, str]) -> None:
+    """Remember a committed step in each language it was rendered in (never fails the write:
+    a missing step costs a whole board)."""
     try:
-        caches[CACHE].set(_key(board_id, version), html)
+        caches[CACHE].set_many({_key(board_id, version, language): text for language, text in html.items()})
     except Exception:  # noqa: BLE001 - Redis away: pages that reconnect get the whole board
         log.warning("step %s of board %s not kept", version, board_id, exc_info=True)
 
 
-def since(board_id: int, shown: int, current: int) -> str | None:
-    """Steps shown+1 .. current of the board as one message, or None if any is no longer kept."""
+def since(board_id: int, shown: int, current: int, language: str) -> str | None:
+    """Steps shown+1 .. current of the board in `language` as one message, or None if any is not kept."""
     if current - shown > MAX_RESUME:
         return None
-    keys = [_key(board_id, version) for version in range(shown + 1, current + 1)]
+    keys = [_key(board_id, version, language) for version in range(shown + 1, current + 1)]
     try:
         found = caches[CACHE].get_many(keys)
     except Exception:  # noqa: BLE001 - as above

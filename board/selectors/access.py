@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from board.models import Board, Membership, Role
 
@@ -51,7 +52,7 @@ def board_access(*, board_id: int, user: AbstractBaseUser) -> Access:
     if board is not None:
         role = Role.OWNER if board.owner_id == user.pk else board.member_role
     if role is None:
-        raise Http404("No such board, or you are not a member of it.")
+        raise Http404(_("No such board, or you are not a member of it."))
     return Access(board=board, role=role)
 
 

@@ -18,8 +18,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from board.models import Board, Card, Comment, Pipeline
+from board.search import normalized
 
 
 def fragment_rows() -> QuerySet:
@@ -51,7 +53,7 @@ def card_of_board(*, board: Board, card_id: int) -> Card:
     """One card of this board; 404 for another board's or a missing one."""
     card = Card.objects.filter(board=board, pk=card_id).select_related("pipeline", "updated_by").first()
     if card is None:
-        raise Http404("No such card on this board.")
+        raise Http404(_("No such card on this board."))
     card.board = board
     return card
 
@@ -72,7 +74,7 @@ def card_ref_of_board(*, board: Board, card_id: int) -> Card:
     """One card of this board, as far as naming it to a service needs; 404 for another board's."""
     card = Card.objects.filter(board=board, pk=card_id).only("id", "board_id", "pipeline_id").first()
     if card is None:
-        raise Http404("No such card on this board.")
+        raise Http404(_("No such card on this board."))
     card.board = board
     return card
 
@@ -89,18 +91,17 @@ def card_before_number(*, pipeline: Pipeline, number: int, moving: Card) -> int 
 
 
 def card_ids_matching(*, board: Board, query: str) -> list[int]:
-    """Ids of the board's cards whose title or description contains `query` (any case)."""
-    query = query.strip()
+    """Ids of the board's cards whose title or description contains `query` (any case, any width: board.search)."""
+    needle = normalized(query.strip())
     cards = Card.objects.filter(board=board)
-    if query:
-        cards = cards.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    if needle:
+        cards = cards.filter(search__contains=needle)
     return list(cards.values_list("pk", flat=True))
 
 
 def hidden_cards(*, board: Board, query: str) -> set[int]:
     """Ids of the board's cards that the filter `query` hides: the complement of card_ids_matching."""
-    needle = query.strip().casefold()
+    needle = normalized(query.strip())
     if not needle:
         return set()
-    rows = Card.objects.filter(board=board).values_list("pk", "title", "description")
-    return {pk for pk, title, text in rows if needle not in title.casefold() and needle not in text.casefold()}
+    return set(Card.objects.filter(board=board).exclude(search__contains=needle).values_list("pk", flat=True))

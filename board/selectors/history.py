@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from board import events
 from board.models import Activity, Board, Card, Comment
@@ -24,7 +25,7 @@ def comment_of_board(*, board: Board, comment_id: int) -> Comment:
     """One comment on a card of this board; 404 for another board's or a missing one."""
     comment = Comment.objects.filter(card__board=board, pk=comment_id).select_related("card", "author").first()
     if comment is None:
-        raise Http404("No such comment on this board.")
+        raise Http404(_("No such comment on this board."))
     comment.card.board = board
     return comment
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from board.models import Board, Card, Pipeline
 from board.selectors.cards import fragment_rows, id_before_number
@@ -48,7 +49,7 @@ def pipeline_of_board(*, board: Board, pipeline_id: int) -> Pipeline:
     """One pipeline of this board; 404 for another board's or a missing one."""
     pipeline = Pipeline.objects.filter(board=board, pk=pipeline_id).first()
     if pipeline is None:
-        raise Http404("No such pipeline on this board.")
+        raise Http404(_("No such pipeline on this board."))
     pipeline.board = board
     return pipeline
 

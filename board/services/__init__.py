@@ -55,4 +55,5 @@ __all__ = [
     "presence_leave",
     "presence_restore",
     "presence_sweep",
+    "profile_update",
 ]

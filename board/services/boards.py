@@ -6,19 +6,19 @@ from django.db import transaction
 
 from board import events
 from board.models import Board
-from board.services.common import User, clean_title, lock_board
+from board.services.common import BOARD_NAME, User, clean_title, lock_board
 
 
 @transaction.atomic
 def board_create(*, owner: User, name: str) -> Board:
     """Create a board owned by `owner`."""
-    return Board.objects.create(owner=owner, name=clean_title(name, field="Board name"))
+    return Board.objects.create(owner=owner, name=clean_title(name, field=BOARD_NAME))
 
 
 @transaction.atomic
 def board_rename(*, board: Board, name: str, actor: User | None = None) -> Board:
     """Rename a board."""
-    name = clean_title(name, field="Board name")
+    name = clean_title(name, field=BOARD_NAME)
     locked = lock_board(board)
     old = locked.name
     locked.name = board.name = name

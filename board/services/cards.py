@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from board import events
 from board.models import Card, EditClaim, Pipeline
+from board.search import card_text
 from board.services import ranks
 from board.services.claims import active_claim
 from board.services.common import (
+    TITLE,
     Gone,
     User,
     acting,
@@ -25,7 +28,9 @@ class ClaimHeld(ValidationError):
     """Someone else has the card's edit form open: saving over it needs confirmation."""
 
     def __init__(self, claim: EditClaim) -> None:
-        super().__init__(f"{claim.user.get_username()} is editing this card right now. Save anyway?")
+        super().__init__(
+            _("%(name)s is editing this card right now. Save anyway?") % {"name": claim.user.get_username()}
+        )
         self.claim = claim
 
 
@@ -33,14 +38,14 @@ class StaleEdit(ValidationError):
     """A card edit based on an outdated version: `current` is what the card says now."""
 
     def __init__(self, current: Card) -> None:
-        super().__init__("Someone else changed this card while you were editing it.")
+        super().__init__(_("Someone else changed this card while you were editing it."))
         self.current = current
 
 
 @transaction.atomic
 def card_create(*, pipeline: Pipeline, title: str, description: str = "", actor: User | None = None) -> Card:
     """Add a card at the end of a pipeline."""
-    title = clean_title(title, field="Title")
+    title = clean_title(title, field=TITLE)
     description = clean_description(description)
     locked = lock_board(pipeline.board)
     target = current_pipeline(locked, pipeline)
@@ -49,6 +54,7 @@ def card_create(*, pipeline: Pipeline, title: str, description: str = "", actor:
         pipeline=target,
         title=title,
         description=description,
+        search=card_text(title, description),
         position=ranks.after_last(Card.objects.filter(pipeline=target)),
         updated_by=acting(actor),
         rev=locked.version,
@@ -82,7 +88,7 @@ def card_update(
     saving while someone else has the card's edit form open is refused (ClaimHeld) so
     the caller can ask for confirmation. Saving ends the saver's own claim.
     """
-    title = clean_title(title, field="Title")
+    title = clean_title(title, field=TITLE)
     description = clean_description(description)
     locked = lock_board(card.board)
     current = current_card(locked, card)
@@ -93,10 +99,11 @@ def card_update(
         raise ClaimHeld(claim)
     old_title, old_description = current.title, current.description
     current.title, current.description = title, description
+    current.search = card_text(title, description)
     current.version += 1
     current.rev = locked.version
     current.updated_by = acting(actor)
-    current.save(update_fields=["title", "description", "version", "rev", "updated_by", "updated_at"])
+    current.save(update_fields=["title", "description", "search", "version", "rev", "updated_by", "updated_at"])
     if actor is not None:
         EditClaim.objects.filter(card=current, user_id=actor.pk).delete()
     events.record(
@@ -159,7 +166,7 @@ def card_delete(*, card: Card, actor: User | None = None) -> None:
     try:
         current = current_card(locked, card)
     except ValidationError:
-        raise Gone("This card is already gone: someone deleted it.") from None
+        raise Gone(_("This card is already gone: someone deleted it.")) from None
     card_id = current.pk
     current.delete()
     events.record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from board import events
 from board.models import CLAIM_TTL, Card, EditClaim
@@ -34,14 +35,14 @@ def claim_take(*, card: Card, user: User, page: str = "") -> EditClaim:
     try:
         card = current_card(locked, card)
     except ValidationError:
-        raise Gone("This card was deleted meanwhile: there is nothing left to edit.") from None
+        raise Gone(_("This card was deleted meanwhile: there is nothing left to edit.")) from None
     current = active_claim(card=card)
     if current is not None:
         # Someone else's live claim: nothing changes, so the version bump is undone (a
         # version no event carries would look to every process like a change it missed).
         transaction.set_rollback(True)
         return current
-    claim, _ = EditClaim.objects.update_or_create(
+    claim, _created = EditClaim.objects.update_or_create(
         card=card, defaults={"user": user, "page": page, "expires_at": timezone.now() + CLAIM_TTL}
     )
     Card.objects.filter(pk=card.pk).update(rev=locked.version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from board import events
 from board.models import COMMENT_MAX, Card, Comment
@@ -44,10 +45,10 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
     """Change one's own comment."""
     body = clean_comment(body)
     if comment.author_id != actor.pk:
-        raise PermissionDenied("Only its author can edit a comment.")
+        raise PermissionDenied(_("Only its author can edit a comment."))
     locked = lock_board(comment.card.board)
     if not Comment.objects.filter(pk=comment.pk).update(body=body, edited_at=timezone.now()):
-        raise ValidationError("This comment no longer exists.")
+        raise ValidationError(_("This comment no longer exists."))
     comment.refresh_from_db(fields=["body", "edited_at"])
     events.record(
         board=locked,
@@ -65,11 +66,11 @@ def comment_delete(*, comment: Comment, actor: User, moderator: bool = False) ->
     """Delete a comment: its author may, so may the board's owner, and staff moderating."""
     board = comment.card.board
     if not moderator and actor.pk not in (comment.author_id, board.owner_id):
-        raise PermissionDenied("Only its author or the board's owner can delete a comment.")
+        raise PermissionDenied(_("Only its author or the board's owner can delete a comment."))
     locked = lock_board(board)
     comment_id = comment.pk
     if not Comment.objects.filter(pk=comment_id).delete()[0]:
-        raise Gone("This comment is already gone: someone deleted it.")
+        raise Gone(_("This comment is already gone: someone deleted it."))
     Card.objects.filter(pk=comment.card_id).update(rev=locked.version)
     events.record(
         board=locked,

@@ -7,6 +7,8 @@ import re
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from board.models import DESCRIPTION_MAX, TITLE_MAX, Board, Card, Pipeline
 
@@ -28,7 +30,7 @@ def lock_board(board: Board) -> Board:
     transactions serialise all writers anyway), and each write gets the next version.
     """
     if not Board.objects.filter(pk=board.pk).update(version=F("version") + 1):
-        raise ValidationError("This board no longer exists.")
+        raise ValidationError(_("This board no longer exists."))
     return Board.objects.get(pk=board.pk)
 
 
@@ -36,7 +38,7 @@ def current_card(locked: Board, card: Card) -> Card:
     """The card's row as it is now, under the board's lock (it may have gone meanwhile)."""
     current = Card.objects.select_related("pipeline").filter(pk=card.pk, board=locked).first()
     if current is None:
-        raise ValidationError("This card no longer exists.")
+        raise ValidationError(_("This card no longer exists."))
     return current
 
 
@@ -44,7 +46,7 @@ def current_pipeline(locked: Board, pipeline: Pipeline) -> Pipeline:
     """The pipeline's row as it is now, under the board's lock (it may have gone meanwhile)."""
     current = Pipeline.objects.filter(pk=pipeline.pk, board=locked).first()
     if current is None:
-        raise ValidationError("That pipeline no longer exists.")
+        raise ValidationError(_("That pipeline no longer exists."))
     return current
 
 
@@ -58,20 +60,33 @@ def acting(actor: User | None) -> User | None:
 _UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def clean_title(value: str | None, *, field: str = "Name") -> str:
+# What a refusal calls each checked field (services pass one of these as `field`).
+NAME = gettext_lazy("Name")
+BOARD_NAME = gettext_lazy("Board name")
+PIPELINE_NAME = gettext_lazy("Pipeline name")
+TITLE = gettext_lazy("Title")
+
+
+def clean_title(value: str | None, *, field: str = NAME) -> str:
     """Strip a name or title and refuse it empty, over-long, or holding control or bidi-override characters."""
     text = (value or "").strip()
     if not text:
-        raise ValidationError(f"{field} cannot be empty.")
+        raise ValidationError(_("%(field)s cannot be empty.") % {"field": field})
     if _UNSHOWABLE.search(text):
-        raise ValidationError(f"{field} cannot hold control or text-direction characters.")
+        raise ValidationError(_("%(field)s cannot hold control or text-direction characters.") % {"field": field})
     if len(text) > TITLE_MAX:
-        raise ValidationError(f"{field} is too long ({len(text)} characters; at most {TITLE_MAX}).")
+        raise ValidationError(
+            _("%(field)s is too long (%(length)d characters; at most %(max)d).")
+            % {"field": field, "length": len(text), "max": TITLE_MAX}
+        )
     return text
 
 
 def clean_description(value: str | None) -> str:
     text = (value or "").replace("\r\n", "\n").strip()
     if len(text) > DESCRIPTION_MAX:
-        raise ValidationError(f"Description is too long ({len(text)} characters; at most {DESCRIPTION_MAX}).")
+        raise ValidationError(
+            _("Description is too long (%(length)d characters; at most %(max)d).")
+            % {"length": len(text), "max": DESCRIPTION_MAX}
+        )
     return text

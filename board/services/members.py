@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from board import events
 from board.models import Board, Card, EditClaim, Membership, Role
@@ -13,7 +14,7 @@ from board.services.common import User, lock_board
 
 def _check_role(role: str) -> str:
     if role not in (Role.EDITOR, Role.VIEWER):
-        raise ValidationError("Role must be editor or viewer.")
+        raise ValidationError(_("Role must be editor or viewer."))
     return role
 
 
@@ -23,10 +24,10 @@ def member_add(*, board: Board, username: str, role: str, actor: User | None = N
     role = _check_role(role)
     username = (username or "").strip()
     if not username:
-        raise ValidationError("Username cannot be empty.")
+        raise ValidationError(_("Username cannot be empty."))
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        raise ValidationError(f"No user is called {username[:150]!r}.")
+        raise ValidationError(_("No user is called %(name)s.") % {"name": repr(username[:150])})
     locked = lock_board(board)
     if user.pk == locked.owner_id:
         raise ValidationError(f"{username} owns this board already.")
@@ -45,7 +46,7 @@ def member_set_role(*, membership: Membership, role: str, actor: User | None = N
     role = _check_role(role)
     locked = lock_board(membership.board)
     if not Membership.objects.filter(pk=membership.pk, board=locked).exists():
-        raise ValidationError("That member is no longer on this board.")  # removed meanwhile
+        raise ValidationError(_("That member is no longer on this board."))  # removed meanwhile
     membership.role = role
     membership.save(update_fields=["role"])
     name = membership.user.get_username()
@@ -61,7 +62,7 @@ def member_remove(*, membership: Membership, actor: User | None = None) -> None:
     locked = lock_board(membership.board)
     user_id, name = membership.user_id, membership.user.get_username()
     if not Membership.objects.filter(pk=membership.pk, board=locked).delete()[0]:
-        raise ValidationError("That member is no longer on this board.")  # removed meanwhile
+        raise ValidationError(_("That member is no longer on this board."))  # removed meanwhile
     claims = EditClaim.objects.filter(card__board=locked, user_id=user_id)
     released = list(claims.values_list("card_id", flat=True))
     claims.delete()

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from board import events
 from board.models import Board, Pipeline
 from board.services import ranks
-from board.services.common import Gone, User, clean_title, current_pipeline, lock_board
+from board.services.common import PIPELINE_NAME, Gone, User, clean_title, current_pipeline, lock_board
 
 
 @transaction.atomic
 def pipeline_create(*, board: Board, name: str, actor: User | None = None) -> Pipeline:
     """Add a pipeline at the end of the board."""
-    name = clean_title(name, field="Pipeline name")
+    name = clean_title(name, field=PIPELINE_NAME)
     locked = lock_board(board)
     position = ranks.after_last(Pipeline.objects.filter(board=locked))
     pipeline = Pipeline.objects.create(board=locked, name=name, position=position)
@@ -25,7 +26,7 @@ def pipeline_create(*, board: Board, name: str, actor: User | None = None) -> Pi
 @transaction.atomic
 def pipeline_rename(*, pipeline: Pipeline, name: str, actor: User | None = None) -> Pipeline:
     """Rename a pipeline."""
-    name = clean_title(name, field="Pipeline name")
+    name = clean_title(name, field=PIPELINE_NAME)
     locked = lock_board(pipeline.board)
     current = current_pipeline(locked, pipeline)
     old, current.name = current.name, name
@@ -70,7 +71,7 @@ def pipeline_delete(*, pipeline: Pipeline, actor: User | None = None) -> None:
     try:
         current = current_pipeline(locked, pipeline)
     except ValidationError:
-        raise Gone("This pipeline is already gone: someone deleted it.") from None
+        raise Gone(_("This pipeline is already gone: someone deleted it.")) from None
     count = current.cards.count()
     current.delete()
     events.record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from board.forms import SignupForm
@@ -24,7 +25,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    message = "This form has expired (missing or wrong security token). Reload the page and try again."
+    message = _("This form has expired (missing or wrong security token). Reload the page and try again.")
     if getattr(request, "htmx", False):
         return flash_response(message, 403)
     return render(request, "board/error.html", {"message": message, "status": 403}, status=403)

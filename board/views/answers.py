@@ -19,6 +19,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.middleware import HtmxDetails
 
@@ -66,8 +68,8 @@ def error_response(
 def first_error(form: Any) -> str:
     for field, errors in form.errors.items():
         label = form.fields[field].label or field.replace("_", " ").capitalize() if field in form.fields else ""
-        return f"{label}: {errors[0]}" if label else errors[0]
-    return "Invalid input."
+        return _("%(label)s: %(error)s") % {"label": label, "error": errors[0]} if label else errors[0]
+    return _("Invalid input.")
 
 
 def valid(form: Any) -> dict[str, Any]:
@@ -139,7 +141,11 @@ def confirm(request: HtmxHttpRequest, access: Access, question: str, action: str
     return show_panel(request, access, "board/confirm.html#confirm", context)
 
 
-NEEDS = {"read": None, "edit": "Viewers cannot change this board.", "owner": "Only the board's owner can do that."}
+NEEDS = {
+    "read": None,
+    "edit": gettext_lazy("Viewers cannot change this board."),
+    "owner": gettext_lazy("Only the board's owner can do that."),
+}
 
 
 def board_endpoint(*, need: str, methods: tuple[str, ...] = ("POST",)) -> Callable:
@@ -151,22 +157,22 @@ def board_endpoint(*, need: str, methods: tuple[str, ...] = ("POST",)) -> Callab
         def wrapper(request: HtmxHttpRequest, board_id: int, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 if request.htmx:
-                    return error_response(request, "Your session has ended: log in again.", 401)
+                    return error_response(request, _("Your session has ended: log in again."), 401)
                 return redirect_to_login(request.get_full_path())
             access: Access | None = None
             try:
                 access = selectors.board_access(board_id=board_id, user=request.user)
                 if need == "edit" and not access.can_edit:
-                    raise PermissionDenied(NEEDS["edit"])
+                    raise PermissionDenied(str(NEEDS["edit"]))
                 if need == "owner" and not access.is_owner:
-                    raise PermissionDenied(NEEDS["owner"])
+                    raise PermissionDenied(str(NEEDS["owner"]))
                 return view(request, access, **kwargs)
             except Http404 as exc:
-                return error_response(request, str(exc) or "Not found.", 404)
+                return error_response(request, str(exc) or _("Not found."), 404)
             except Gone as exc:  # deleted meanwhile: the board again (or the page's message area) says so
                 return error_response(request, " ".join(exc.messages), 404, access=access)
             except PermissionDenied as exc:
-                return error_response(request, str(exc) or "Not allowed.", 403)
+                return error_response(request, str(exc) or _("Not allowed."), 403)
             except ValidationError as exc:
                 return error_response(request, " ".join(exc.messages), 400, access=access)
 

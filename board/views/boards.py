@@ -8,6 +8,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -35,7 +36,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         # As board_endpoint does: htmx would follow a redirect silently and show nothing.
         if request.htmx:
-            return flash_response("Your session has ended: log in again.", 401)
+            return flash_response(_("Your session has ended: log in again."), 401)
         return redirect_to_login(request.get_full_path())
     error = ""
     if request.method == "POST":
@@ -78,7 +79,7 @@ def board_rename(request: HtmxHttpRequest, access: Access) -> HttpResponse:
 @board_endpoint(need="owner", methods=("GET", "POST"))
 def board_delete(request: HtmxHttpRequest, access: Access) -> HttpResponse:
     if request.method == "GET":
-        question = f"Delete the board “{access.board.name}” with all its pipelines and cards?"
+        question = _("Delete the board “%(name)s” with all its pipelines and cards?") % {"name": access.board.name}
         return confirm(request, access, question, reverse("board-delete", args=[access.board.pk]))
     services.board_delete(board=access.board, actor=request.user)
     return HttpResponseClientRedirect(reverse("home")) if request.htmx else redirect("home")

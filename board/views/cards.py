@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from board import selectors, services
 from board.forms import CardCreateForm, CardForm, NeighbourForm, PositionForm, TargetForm
@@ -105,7 +106,7 @@ def card_edit(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpRes
 def card_delete(request: HtmxHttpRequest, access: Access, card_id: int) -> HttpResponse:
     card = selectors.card_of_board(board=access.board, card_id=card_id)
     if request.method == "GET":
-        question = f"Delete the card “{card.title}”?"
+        question = _("Delete the card “%(title)s”?") % {"title": card.title}
         return confirm(request, access, question, reverse("card-delete", args=[access.board.pk, card.pk]))
     with capture() as captured:
         services.card_delete(card=card, actor=request.user)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from board import selectors, services
 from board.forms import CommentForm
@@ -57,7 +58,7 @@ def comment_detail(request: HtmxHttpRequest, access: Access, comment_id: int) ->
 def comment_edit(request: HtmxHttpRequest, access: Access, comment_id: int) -> HttpResponse:
     comment = selectors.comment_of_board(board=access.board, comment_id=comment_id)
     if comment.author_id != request.user.pk:
-        raise PermissionDenied("Only its author can edit a comment.")
+        raise PermissionDenied(_("Only its author can edit a comment."))
     if request.method == "GET":
         if request.htmx:
             return render(request, COMMENT_EDIT, comment_context(access, comment))
@@ -80,10 +81,10 @@ def comment_edit(request: HtmxHttpRequest, access: Access, comment_id: int) -> H
 def comment_delete(request: HtmxHttpRequest, access: Access, comment_id: int) -> HttpResponse:
     comment = selectors.comment_of_board(board=access.board, comment_id=comment_id)
     if request.user.pk not in (comment.author_id, access.board.owner_id):
-        raise PermissionDenied("Only its author or the board's owner can delete a comment.")
+        raise PermissionDenied(_("Only its author or the board's owner can delete a comment."))
     if request.method == "GET":
         return confirm(
-            request, access, "Delete this comment?", reverse("comment-delete", args=[access.board.pk, comment.pk])
+            request, access, _("Delete this comment?"), reverse("comment-delete", args=[access.board.pk, comment.pk])
         )
     card_id = comment.card_id
     with capture() as captured:

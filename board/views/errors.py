@@ -18,30 +18,42 @@ from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsS
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from board.views.answers import flash_response
 
 log = logging.getLogger("board.request")
 
-NOTHING_CHANGED = "Nothing was changed."
+NOTHING_CHANGED = gettext_lazy("Nothing was changed.")
 UNREADABLE = (BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, MultiPartParserError)
-SERVER_ERROR = '<!doctype html><html lang="en"><title>Server error · LiveBoard</title><p role="alert">{}</p></html>'
+SERVER_ERROR = '<!doctype html><html lang="{}"><title>{} · LiveBoard</title><p role="alert">{}</p></html>'
 
 
 def _message(request: HttpRequest, exception: Exception | None) -> str:
     if isinstance(exception, TooManyFieldsSent):
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-        return f"This request sends more than {limit} fields, more than any form here has. {NOTHING_CHANGED}"
+        return _("This request sends more than %(limit)d fields, more than any form here has. %(nothing)s") % {
+            "limit": limit,
+            "nothing": NOTHING_CHANGED,
+        }
     if isinstance(exception, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
-        return f"This request is larger than {limit} KB, more than any form here sends. {NOTHING_CHANGED}"
+        return _("This request is larger than %(limit)d KB, more than any form here sends. %(nothing)s") % {
+            "limit": limit,
+            "nothing": NOTHING_CHANGED,
+        }
     if isinstance(exception, TooManyFilesSent):
-        return f"This request sends more files than this server accepts. {NOTHING_CHANGED}"
+        return _("This request sends more files than this server accepts. %(nothing)s") % {"nothing": NOTHING_CHANGED}
     charset = request.content_params.get("charset", "") if request.content_type else ""
     if request.content_type == "application/x-www-form-urlencoded" and charset.lower() not in ("", "utf-8"):
-        return f"Forms must be sent as UTF-8 (this one said charset={charset[:40]}). {NOTHING_CHANGED}"
-    return f"This request could not be read. {NOTHING_CHANGED}"
+        return _("Forms must be sent as UTF-8 (this one said charset=%(charset)s). %(nothing)s") % {
+            "charset": charset[:40],
+            "nothing": NOTHING_CHANGED,
+        }
+    return _("This request could not be read. %(nothing)s") % {"nothing": NOTHING_CHANGED}
 
 
 def answer(request: HttpRequest, message: str, status: int) -> HttpResponse:
@@ -56,19 +68,20 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return answer(request, str(exception or "") or "You are not allowed to do that.", 403)
+    return answer(request, str(exception or "") or _("You are not allowed to do that."), 403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return answer(request, "There is nothing at this address (no such board, card or page).", 404)
+    return answer(request, _("There is nothing at this address (no such board, card or page)."), 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """No template with the request's context: whatever failed (the database, say) may fail again."""
-    message = "Something went wrong on the server; it has been logged. Try again."
+    message = _("Something went wrong on the server; it has been logged. Try again.")
     if request.headers.get("HX-Request") == "true":
         return flash_response(message, 500)
-    return HttpResponse(format_html(SERVER_ERROR, message), status=500)
+    page = format_html(SERVER_ERROR, translation.get_language() or settings.LANGUAGE_CODE, _("Server error"), message)
+    return HttpResponse(page, status=500)
 
 
 class UnreadableRequestMiddleware:

@@ -9,9 +9,8 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 from board import selectors, services
-from board.forms import MemberForm, RoleForm
+from board.forms import MEMBER_ROLES, MemberForm, RoleForm
 from board.live.origin import Captured, capture
-from board.models import Role
 from board.selectors import Access
 from board.views.answers import HtmxHttpRequest, board_endpoint, done, panel_html, show_panel, valid
 
@@ -24,7 +23,7 @@ def members_context(access: Access, **extra: Any) -> dict[str, Any]:
         "is_owner": access.is_owner,
         "can_edit": access.can_edit,
         "members": selectors.members(board=access.board),
-        "roles": [(Role.EDITOR, "Editor"), (Role.VIEWER, "Viewer")],
+        "roles": MEMBER_ROLES,
         **extra,
     }
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from board import selectors, services
 from board.forms import NameForm, NeighbourForm, PositionForm
@@ -50,8 +52,14 @@ def pipeline_delete(request: HtmxHttpRequest, access: Access, pipeline_id: int) 
     pipeline = selectors.pipeline_of_board(board=access.board, pipeline_id=pipeline_id)
     if request.method == "GET":
         count = pipeline.cards.count()
-        cards = f" and its {count} card{'s' if count != 1 else ''}" if count else ""
-        question = f"Delete the pipeline “{pipeline.name}”{cards}?"
+        if count:
+            question = ngettext(
+                "Delete the pipeline “%(name)s” and its %(count)d card?",
+                "Delete the pipeline “%(name)s” and its %(count)d cards?",
+                count,
+            ) % {"name": pipeline.name, "count": count}
+        else:
+            question = _("Delete the pipeline “%(name)s”?") % {"name": pipeline.name}
         return confirm(request, access, question, reverse("pipeline-delete", args=[access.board.pk, pipeline.pk]))
     with capture() as captured:
         services.pipeline_delete(pipeline=pipeline, actor=request.user)
