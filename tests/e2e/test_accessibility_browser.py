@@ -1,5 +1,5 @@
 """The accessibility audit: axe-core (bundled by axe-playwright-python) finds nothing at WCAG 2.2 AA
-on any page a person uses, in the light theme and the dark one."""
+on any page a person uses, in the light theme and the dark one, in English and in Japanese."""
 
 from __future__ import annotations
 
@@ -50,16 +50,19 @@ PAGES = {
 }
 
 
+@pytest.mark.parametrize("language", ["en", "ja"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_wcag_2_2_aa_violation(world, live_url, open_board, name, scheme):
+def test_no_wcag_2_2_aa_violation(world, live_url, open_board, name, scheme, language):
     where, who, then = PAGES[name]
     user = getattr(world, who) if who else None
+    browser = {"color_scheme": scheme, "locale": "ja-JP" if language == "ja" else "en-US"}
     if where == "board":
-        page = open_board(live_url, user, world.board, color_scheme=scheme)
+        page = open_board(live_url, user, world.board, **browser)
     else:
-        page = open_board(live_url, user, color_scheme=scheme)
+        page = open_board(live_url, user, **browser)
         page.goto(live_url + where)
+    assert page.get_attribute("html", "lang") == language
     if then is not None:
         then(page, world)
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
