@@ -34,7 +34,7 @@ def broadcast_event(sender: Any, event: Activity, board: Board, **kwargs: Any) -
     if event.kind == events.BOARD_DELETED:
         send_on_commit(group_name(board.pk), {"type": "board.deleted", "board": board.pk})
         return
-    html = fragments.step(board.version, fragments.for_event(event, board))
+    html = fragments.step(board.version, fragments.for_event(event, board), whole=event.kind in fragments.WHOLE)
     origin.keep(html)
     message = {
         "type": "board.fragments",
