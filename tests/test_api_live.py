@@ -9,8 +9,8 @@ from channels.db import database_sync_to_async
 
 from board.api.tokens import token_create
 from board.transfer import files
-from tests.test_consumers import open_socket, run
 from tests.test_api import bearer
+from tests.test_consumers import open_socket, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
