@@ -121,6 +121,10 @@ def test_export_import_export_gives_the_same_json(world):
         {"username": "vera", "role": "viewer"},
     ]
     assert Membership.objects.filter(board=copy).count() == 2
+    document["board"]["members"].append({"username": "ghost", "role": "viewer"})
+    _board, plan = files.import_board(json.dumps(document).encode(), kind="liveboard", owner=world.editor)
+    assert plan.notes == ["Members with no account here, left out: ghost."]
+    assert set(_board.memberships.values_list("user__username", flat=True)) == {"vera"}  # eddie owns it now
 
 
 def test_own_json_with_a_bad_field_is_refused_naming_it(world):

@@ -35,7 +35,12 @@ def read_path(path: str) -> bytes:
 def import_board(data: bytes, *, kind: str, owner) -> tuple[Board, BoardPlan]:
     """A new board from a Trello export or our own; nothing is written if any part is wrong."""
     plan = PARSERS[kind](data)
-    return services.board_import(owner=owner, plan=plan), plan
+    board = services.board_import(owner=owner, plan=plan)
+    found = set(board.memberships.values_list("user__username", flat=True)) | {owner.get_username()}
+    missing = [name for name, _role in plan.members if name not in found]
+    if missing:
+        plan.notes.append(_("Members with no account here, left out: %(names)s.") % {"names": ", ".join(missing)})
+    return board, plan
 
 
 def import_cards(data: bytes, *, board: Board, actor) -> tuple[int, list[str]]:
