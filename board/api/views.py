@@ -59,9 +59,9 @@ class BoardDetail(APIView):
         board = access.board
         board.role = access.role
         cards = Prefetch("cards", queryset=Card.objects.order_by("position", "id"))
-        board.pipelines_list = Pipeline.objects.filter(board=board).prefetch_related(cards)
+        pipelines = Pipeline.objects.filter(board=board).prefetch_related(cards)
         data = s.BoardSerializer(board).data
-        data["pipelines"] = s.PipelineWithCardsSerializer(board.pipelines_list, many=True).data
+        data["pipelines"] = s.PipelineWithCardsSerializer(pipelines, many=True).data
         return Response(data)
 
 
