@@ -807,6 +807,7 @@ def test_description_of_exactly_10000_characters_is_accepted(world, as_user):
 )
 def test_post_without_csrf_token_is_refused_with_a_message(commented, endpoint):
     world = commented
+    endpoint.prepare(world, world.editor)
     before = snapshot()
     response = csrf_client(world.editor).post(endpoint.url(world), endpoint.data(world))
     assert response.status_code == 403
