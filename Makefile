@@ -16,10 +16,13 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+# The task worker (webhook deliveries) runs beside the server and stops with it.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py demo --host $(HOST) --port $(PORT)
+	$(PY) manage.py db_worker --no-reload --no-startup-delay --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) project.asgi:application
 
 test: $(STAMP)

@@ -16,11 +16,12 @@ from django.dispatch import Signal
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from board.models import Activity, Board
 
 BOARD_RENAMED = "board.renamed"
+BOARD_IMPORTED = "board.imported"  # a file's pipelines and cards, added at once: pages get the whole board
 BOARD_DELETED = "board.deleted"  # its row goes with the board; what it drives is the pages being closed
 MEMBER_ADDED = "member.added"
 MEMBER_ROLE_CHANGED = "member.role_changed"
@@ -57,6 +58,14 @@ def record(
     )
     recorded.send(sender=Activity, event=event, board=board)
     return event
+
+
+def _imported(data: dict) -> SafeString:
+    cards, pipelines = data.get("cards", 0), data.get("pipelines", 0)
+    text = ngettext("imported {cards} card", "imported {cards} cards", cards)
+    if pipelines:
+        text += " " + ngettext("in {pipelines} new pipeline", "in {pipelines} new pipelines", pipelines)
+    return format_html(text + " ({source})", cards=cards, pipelines=pipelines, source=data.get("source", ""))
 
 
 def _pipeline_move(data: dict) -> SafeString:
@@ -96,6 +105,7 @@ def role_word(value: str) -> str:
 
 _LINES = {
     BOARD_RENAMED: lambda d: format_html(_("renamed the board from “{old}” to “{new}”"), old=d["old"], new=d["new"]),
+    BOARD_IMPORTED: _imported,
     BOARD_DELETED: lambda d: format_html(_("deleted the board “{name}”"), name=d["name"]),
     MEMBER_ADDED: lambda d: format_html(_("added {name} as {role}"), name=d["username"], role=role_word(d["role"])),
     MEMBER_ROLE_CHANGED: lambda d: format_html(_("made {name} {role}"), name=d["username"], role=role_word(d["role"])),

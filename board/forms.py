@@ -9,7 +9,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from board.logins import PASSWORD_MAX
-from board.models import COMMENT_MAX, DESCRIPTION_MAX, MAX_ID, TITLE_MAX, Role, Theme
+from board.models import COMMENT_MAX, DESCRIPTION_MAX, MAX_ID, TITLE_MAX, Role, Theme, TokenScope
 
 
 class IdField(forms.IntegerField):
@@ -118,3 +118,30 @@ class LanguageForm(forms.Form):
         error_messages={"invalid_choice": _("Choose a language: English, Japanese or the browser's.")},
     )
     next = forms.CharField(required=False, max_length=2000)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, strip=True, label=_("Name"))
+    scope = forms.ChoiceField(choices=TokenScope.choices, initial=TokenScope.READ, label=_("Scope"))
+    expires_in = forms.TypedChoiceField(
+        choices=[
+            ("", _("Never")),
+            ("7", _("In 7 days")),
+            ("30", _("In 30 days")),
+            ("90", _("In 90 days")),
+            ("365", _("In a year")),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label=_("Expires"),
+    )
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(max_length=500, assume_scheme="https", label=_("URL"))
+    events = forms.MultipleChoiceField(choices=(), widget=forms.CheckboxSelectMultiple, label=_("Events"))
+
+    def __init__(self, *args, choices=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["events"].choices = choices

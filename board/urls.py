@@ -5,13 +5,28 @@ from __future__ import annotations
 from django.urls import path
 
 from board import converters  # noqa: F401 - registers <id:...>
-from board.views import accounts, boards, cards, changes, comments, members, pipelines, profiles
+from board.views import (
+    accounts,
+    boards,
+    cards,
+    changes,
+    comments,
+    hooks,
+    members,
+    pipelines,
+    profiles,
+    tokens,
+    transfer,
+)
 
 urlpatterns = [
     path("", boards.home, name="home"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("settings/theme/", profiles.theme_set, name="theme"),
     path("settings/language/", profiles.language_set, name="language"),
+    path("accounts/tokens/", tokens.tokens, name="tokens"),
+    path("accounts/tokens/<id:token_id>/revoke/", tokens.token_revoke, name="token-revoke"),
+    path("import/", transfer.import_board, name="import"),
     path("b/<id:board_id>/", boards.board_detail, name="board"),
     path("b/<id:board_id>/filter/", boards.board_filter, name="board-filter"),
     path("b/<id:board_id>/changes/", changes.board_changes, name="board-changes"),
@@ -32,6 +47,12 @@ urlpatterns = [
     path("b/<id:board_id>/comments/<id:comment_id>/edit/", comments.comment_edit, name="comment-edit"),
     path("b/<id:board_id>/comments/<id:comment_id>/delete/", comments.comment_delete, name="comment-delete"),
     path("b/<id:board_id>/activity/", boards.activity, name="activity"),
+    path("b/<id:board_id>/export.json", transfer.export_json, name="board-export-json"),
+    path("b/<id:board_id>/export.csv", transfer.export_csv, name="board-export-csv"),
+    path("b/<id:board_id>/import/", transfer.import_cards, name="board-import"),
+    path("b/<id:board_id>/hooks/", hooks.hooks, name="hooks"),
+    path("b/<id:board_id>/hooks/<id:hook_id>/delete/", hooks.hook_delete, name="hook-delete"),
+    path("b/<id:board_id>/deliveries/<id:delivery_id>/resend/", hooks.delivery_resend, name="delivery-resend"),
     path("b/<id:board_id>/members/", members.members, name="members"),
     path("b/<id:board_id>/members/add/", members.member_add, name="member-add"),
     path("b/<id:board_id>/members/<id:user_id>/role/", members.member_role, name="member-role"),

@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "rest_framework",
+    "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "board",
 ]
 
@@ -284,6 +288,39 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Background work (webhook deliveries): Django's tasks (the django-tasks backport) on the
+# database, run by `manage.py db_worker` (started by `make run` next to daphne).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The REST API (board.api): personal Bearer tokens only. No session authentication, so a
+# logged-in browser's cookies never authorise an API request (no CSRF question arises).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["board.api.auth.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "board.api.auth.TokenScopeAllows"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "board.api.pages.Pages",
+    "EXCEPTION_HANDLER": "board.api.errors.handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LiveBoard API",
+    "DESCRIPTION": "Boards, pipelines, cards and comments; personal tokens as `Authorization: Bearer <token>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+}
+
+# Imports (board.transfer): a file over this many bytes, or holding more cards, is refused.
+LIVEBOARD_IMPORT_MAX_BYTES = int(os.environ.get("LIVEBOARD_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+LIVEBOARD_IMPORT_MAX_CARDS = int(os.environ.get("LIVEBOARD_IMPORT_MAX_CARDS", "10000"))
+# Webhooks (board.hooks): deliveries to loopback, link-local and private addresses are refused
+# unless this is on (tests; a receiver on your own network).
+LIVEBOARD_WEBHOOKS_ALLOW_PRIVATE = env_bool("LIVEBOARD_WEBHOOKS_ALLOW_PRIVATE", False)
+LIVEBOARD_WEBHOOKS_TIMEOUT = float(os.environ.get("LIVEBOARD_WEBHOOKS_TIMEOUT", "10"))
 
 LOGGING = {
     "version": 1,

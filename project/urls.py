@@ -10,6 +10,7 @@ from board.logins import LoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("board.api.urls")),
     path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("board.urls")),

@@ -351,6 +351,12 @@ T = "Ship it"
 LINES = [
     (events.BOARD_RENAMED, {"old": "Plans", "new": "Roadmap"}, "renamed the board from “Plans” to “Roadmap”"),
     (events.BOARD_DELETED, {"name": "Roadmap"}, "deleted the board “Roadmap”"),
+    (events.BOARD_IMPORTED, {"source": "CSV", "pipelines": 0, "cards": 1}, "imported 1 card (CSV)"),
+    (
+        events.BOARD_IMPORTED,
+        {"source": "Trello", "pipelines": 3, "cards": 40, "comments": 2},
+        "imported 40 cards in 3 new pipelines (Trello)",
+    ),
     (events.MEMBER_ADDED, {"user_id": 3, "username": "stan", "role": "editor"}, "added stan as editor"),
     (events.MEMBER_ROLE_CHANGED, {"user_id": 3, "username": "stan", "role": "viewer"}, "made stan viewer"),
     (events.MEMBER_REMOVED, {"user_id": 3, "username": "stan", "cards": []}, "removed stan from the board"),

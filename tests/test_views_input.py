@@ -55,6 +55,7 @@ def id_variants(path: str) -> list[str]:
 def test_ids_too_large_for_any_id_in_the_url_are_not_found_and_change_nothing(commented, endpoint):
     client = Client()
     client.force_login(commented.owner)
+    endpoint.prepare(commented, commented.owner)
     url = endpoint.url(commented)
     path, _, query = url.partition("?")
     variants = id_variants(path)
@@ -126,6 +127,7 @@ POSTS = [e for e in ENDPOINTS if e.method == "POST"]
 def test_a_form_not_sent_as_utf8_is_refused_with_a_message_not_a_500(commented, endpoint, charset, htmx):
     """Django refuses to read it; its own 400 handler read it again and raised inside (a 500)."""
     client, token = with_csrf(commented.owner, htmx=htmx)
+    endpoint.prepare(commented, commented.owner)
     before = snapshot()
     response = client.post(
         endpoint.url(commented),

@@ -39,7 +39,11 @@ def broadcast_event(sender: Any, event: Activity, board: Board, **kwargs: Any) -
     html = languages.variants(
         languages.in_use(board.pk, also=writer),
         lambda: fragments.step(
-            board.version, fragments.for_event(event, board), say=announce.say(event), by=event.actor_id
+            board.version,
+            fragments.for_event(event, board),
+            whole=event.kind in fragments.WHOLE,
+            say=announce.say(event),
+            by=event.actor_id,
         ),
     )
     if writer:

@@ -36,6 +36,8 @@ CARD_PARTIAL = "board/strip.html#card"
 _HEADER = {events.BOARD_RENAMED, events.MEMBER_ADDED, events.MEMBER_ROLE_CHANGED, events.MEMBER_REMOVED}
 _PIPELINE = {events.PIPELINE_CREATED, events.PIPELINE_MOVED, events.PIPELINE_RENAMED, events.PIPELINE_DELETED}
 _CARD_PLACE = {events.CARD_CREATED, events.CARD_MOVED, events.CARD_DELETED}
+# Events that change too much for a delta: their step is the whole board (header and strip).
+WHOLE = {events.BOARD_IMPORTED}
 _CARD = {events.CARD_UPDATED, events.CLAIM_TAKEN, events.CLAIM_RELEASED, events.COMMENT_CREATED, events.COMMENT_DELETED}
 
 
@@ -245,6 +247,8 @@ def for_event(event: Activity, board: Board) -> str:
     kind, data = event.kind, event.data
     context = _context(board, event.actor_id)
     parts: list[str] = []
+    if kind in WHOLE:
+        parts.append(header(board, context) + strip(board, context))
     if kind in _HEADER:
         parts.append(header(board, context))
     if kind in _PIPELINE:

@@ -20,6 +20,7 @@ from board.services.presence import (
     presence_sweep,
 )
 from board.services.profiles import profile_update
+from board.services.transfer import board_import, cards_import
 
 __all__ = [
     "ClaimHeld",
@@ -28,9 +29,11 @@ __all__ = [
     "active_claim",
     "board_create",
     "board_delete",
+    "board_import",
     "board_rename",
     "card_create",
     "card_delete",
+    "cards_import",
     "card_move",
     "card_update",
     "claim_release",
