@@ -211,6 +211,9 @@ def japanese_pages(board, card, client) -> dict[str, str]:
         "members panel": client.get(reverse("members", args=[b]), **JA).content.decode(),
         "activity": client.get(reverse("activity", args=[b]), **JA).content.decode(),
         "pipeline delete": client.get(reverse("pipeline-delete", args=[b, card.pipeline_id]), **JA).content.decode(),
+        "board delete": client.get(reverse("board-delete", args=[b]), **JA).content.decode(),
+        "not found": client.get(f"/b/{b}/c/999999/", **JA).content.decode(),
+        "filtered": client.get(reverse("board", args=[b]), {"q": "ｶﾅ"}, **JA).content.decode(),
     }
 
 
@@ -222,9 +225,23 @@ def test_japanese_pages_leave_no_english_word_of_the_interface(japanese_board, a
     pages["signup"] = client.get(reverse("signup"), **JA).content.decode()
     bad = client.post(reverse("signup"), {"username": "", "password1": "x", "password2": "y"}, **JA)
     pages["signup errors"] = bad.content.decode()
+    comment = card.comments.get()
+    pages["comment edit"] = (
+        as_user(hanako).get(reverse("comment-edit", args=[board.pk, comment.pk]), **JA).content.decode()
+    )
+    services.claim_release(card=card, user=taro)  # taro closed the form he opened above; hanako opens it
+    services.claim_take(card=card, user=hanako, page="hanakospage1")
+    pages["edit while claimed"] = (
+        as_user(taro).get(reverse("card-edit", args=[board.pk, card.pk]), **JA).content.decode()
+    )
+    wrong = as_user(taro).post(reverse("login"), {"username": "taro", "password": "wrong"}, **JA)
+    pages["login error"] = wrong.content.decode()
     for name, html in pages.items():
         assert '<html lang="ja"' in html, name
         assert english_left(html, content) == [], name
+    assert "hanako</strong> さんがこのカードを編集中です。" in pages["edit while claimed"]
+    assert "了解です</textarea>" in pages["comment edit"] and "正しいユーザー名" in pages["login error"]
+    assert "このアドレスには何もありません" in pages["not found"] or "そのカードはありません" in pages["not found"]
     assert "コメント 1 件" in pages["board"] and "hanako さんが編集 <time" in pages["board"]
     # The same pages in English are full of such words: the check sees them.
     english = as_user(taro).get(reverse("card", args=[board.pk, card.pk]), **EN).content.decode()
