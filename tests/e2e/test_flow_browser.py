@@ -77,3 +77,23 @@ def test_the_owner_switches_to_hard_limits_with_the_plain_form_without_javascrip
     world.board.refresh_from_db()
     assert world.board.hard_limits is True
     assert page.is_checked("input[name=limits][value=hard]")
+
+
+def test_a_keyboard_move_into_a_full_pipeline_is_refused_and_the_card_stays_where_it_was(world, live_url, open_board):
+    services.board_set_limits(board=world.board, hard=True, actor=world.owner)
+    services.pipeline_set_limit(pipeline=world.doing, limit=1, actor=world.owner)
+    services.card_move(card=world.cards[2], pipeline=world.doing, actor=world.owner)
+    card = world.cards[0]
+    page = open_board(live_url, world.editor, world.board)
+    page.focus(f"#card-{card.pk}")
+    page.keyboard.press("Space")
+    page.wait_for_selector("#announcer:has-text('Picked up')", state="attached")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector("#announcer:has-text('in Doing')", state="attached")
+    with page.expect_response(lambda response: response.url.endswith(f"/c/{card.pk}/move/")) as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.status == 400
+    page.wait_for_selector("#flash.error:has-text('“Doing” is full: its limit is 1 card.')")
+    page.wait_for_selector(f"#pipeline-{world.todo.pk} #card-{card.pk}", state="attached")
+    assert Card.objects.get(pk=card.pk).pipeline_id == world.todo.pk
+    assert page.inner_text(f"#count-{world.doing.pk}").strip() == "1 / 1"
