@@ -30,6 +30,8 @@ PIPELINE_CREATED = "pipeline.created"
 PIPELINE_RENAMED = "pipeline.renamed"
 PIPELINE_MOVED = "pipeline.moved"
 PIPELINE_DELETED = "pipeline.deleted"
+PIPELINE_LIMIT_SET = "pipeline.limit_set"
+BOARD_LIMITS_SET = "board.limits_set"
 CARD_CREATED = "card.created"
 CARD_UPDATED = "card.updated"
 CARD_MOVED = "card.moved"
@@ -70,6 +72,18 @@ def _imported(data: dict) -> SafeString:
 
 def _pipeline_move(data: dict) -> SafeString:
     return format_html(_("moved the pipeline “{name}”"), name=data["name"])
+
+
+def _limit_set(data: dict) -> SafeString:
+    if data["limit"] is None:
+        return format_html(_("removed the limit of the pipeline “{name}”"), name=data["name"])
+    return format_html(_("set the limit of the pipeline “{name}” to {limit}"), name=data["name"], limit=data["limit"])
+
+
+def _limits_set(data: dict) -> SafeString:
+    if data["hard"]:
+        return format_html("{}", _("made the board’s limits hard: a full pipeline takes no more cards"))
+    return format_html("{}", _("made the board’s limits soft: a pipeline over its limit is only marked"))
 
 
 def _card_updated(data: dict) -> SafeString:
@@ -114,6 +128,8 @@ _LINES = {
     PIPELINE_RENAMED: lambda d: format_html(_("renamed the pipeline “{old}” to “{new}”"), old=d["old"], new=d["new"]),
     PIPELINE_MOVED: _pipeline_move,
     PIPELINE_DELETED: lambda d: format_html(_("deleted the pipeline “{name}” and its cards"), name=d["name"]),
+    PIPELINE_LIMIT_SET: _limit_set,
+    BOARD_LIMITS_SET: _limits_set,
     CARD_CREATED: lambda d: format_html(_("created “{title}” in {pipeline}"), title=d["title"], pipeline=d["pipeline"]),
     CARD_UPDATED: _card_updated,
     CARD_MOVED: _card_moved,

@@ -9,7 +9,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from board.logins import PASSWORD_MAX
-from board.models import COMMENT_MAX, DESCRIPTION_MAX, MAX_ID, TITLE_MAX, Role, Theme, TokenScope
+from board.models import COMMENT_MAX, DESCRIPTION_MAX, MAX_ID, TITLE_MAX, WIP_LIMIT_MAX, Role, Theme, TokenScope
 
 
 class IdField(forms.IntegerField):
@@ -49,6 +49,18 @@ class PositionForm(forms.Form):
     """The plain form's move: a place counted from 1, as every control and announcement counts."""
 
     position = forms.IntegerField(label=_("Position"), min_value=1, max_value=100_000)
+
+
+class LimitForm(forms.Form):
+    """A pipeline's work-in-progress limit; empty clears it."""
+
+    limit = forms.IntegerField(label=_("Limit"), min_value=1, max_value=WIP_LIMIT_MAX, required=False)
+
+
+class LimitsForm(forms.Form):
+    """The board's kind of limits: soft ones mark a pipeline over its limit, hard ones refuse cards."""
+
+    limits = forms.ChoiceField(label=_("Limits"), choices=[("soft", _("Soft")), ("hard", _("Hard"))])
 
 
 class NeighbourForm(forms.Form):

@@ -14,6 +14,7 @@ CLAIM_TTL = timedelta(minutes=5)  # an edit form left open this long stops count
 # An open page not heard from this long is gone (its process beats every 3 s: board.live.presence):
 # a killed process's pages leave the "here now" list within this and one beat.
 PRESENCE_TTL = timedelta(seconds=10)
+WIP_LIMIT_MAX = 1000  # a work-in-progress limit above this is no limit anyone means
 MAX_ID = 2**63 - 1  # ids are 64-bit signed integers (BigAutoField): a larger number names nothing
 
 
@@ -30,6 +31,8 @@ class Board(models.Model):
     # can drop a fragment older than what they already show.
     version = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # WIP limits: hard ones refuse a move or a new card into a full pipeline; soft ones only mark it.
+    hard_limits = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -57,6 +60,8 @@ class Pipeline(models.Model):
     name = models.CharField(max_length=TITLE_MAX)
     # A gapped rank (see services.ranks): a move writes only the moved row.
     position = models.BigIntegerField(default=0)
+    # At most this many cards should be in the pipeline (None: no limit); see Board.hard_limits.
+    wip_limit = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "id"]

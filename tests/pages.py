@@ -162,7 +162,7 @@ class Page:
                 self._add_pipeline(section)
             return True
         if part.id and part.id.startswith("count-"):
-            self.counts[int(part.id[6:])] = int(part.text.strip())
+            self.counts[int(part.id[6:])] = int(part.text.split("/")[0])  # "4" or "4 / 5 over limit"
             return int(part.id[6:]) in self.cards
         if part.id == "pipelines":
             self._load_strip(part)

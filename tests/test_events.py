@@ -368,6 +368,22 @@ LINES = [
     ),
     (events.PIPELINE_MOVED, {"pipeline": 1, "name": "Done"}, "moved the pipeline “Done”"),
     (events.PIPELINE_DELETED, {"pipeline": 1, "name": "Done", "cards": 4}, "deleted the pipeline “Done” and its cards"),
+    (
+        events.PIPELINE_LIMIT_SET,
+        {"pipeline": 1, "name": "Done", "old": None, "limit": 5},
+        "set the limit of the pipeline “Done” to 5",
+    ),
+    (
+        events.PIPELINE_LIMIT_SET,
+        {"pipeline": 1, "name": "Done", "old": 5, "limit": None},
+        "removed the limit of the pipeline “Done”",
+    ),
+    (events.BOARD_LIMITS_SET, {"hard": True}, "made the board’s limits hard: a full pipeline takes no more cards"),
+    (
+        events.BOARD_LIMITS_SET,
+        {"hard": False},
+        "made the board’s limits soft: a pipeline over its limit is only marked",
+    ),
     (events.CARD_CREATED, {"pipeline_id": 1, "title": T, "pipeline": "To do"}, "created “Ship it” in To do"),
     (
         events.CARD_UPDATED,

@@ -240,6 +240,10 @@ ENDPOINTS = [
         "edit",
         lambda w: {"after": w.doing.pk, "before": ""},
     ),
+    Endpoint(
+        "pipeline-limit", "POST", lambda w: burl(w, "pipeline-limit", w.todo.pk), "edit", lambda w: {"limit": "5"}
+    ),
+    Endpoint("board-limits", "POST", lambda w: burl(w, "board-limits"), "owner", lambda w: {"limits": "hard"}),
     Endpoint("pipeline-delete-confirm", "GET", lambda w: burl(w, "pipeline-delete", w.doing.pk), "edit"),
     Endpoint("pipeline-delete", "POST", lambda w: burl(w, "pipeline-delete", w.doing.pk), "edit"),
     Endpoint(

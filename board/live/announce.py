@@ -23,6 +23,14 @@ _SAYS: dict[str, Callable[[dict], str]] = {
     events.PIPELINE_RENAMED: lambda d: _("{actor} renamed the pipeline “{old}” to “{new}”.").format_map(d),
     events.PIPELINE_MOVED: lambda d: _("{actor} moved the pipeline “{name}”.").format_map(d),
     events.PIPELINE_DELETED: lambda d: _("{actor} deleted the pipeline “{name}”.").format_map(d),
+    events.PIPELINE_LIMIT_SET: lambda d: (
+        _("{actor} set the limit of “{name}” to {limit}.")
+        if d["limit"]
+        else _("{actor} removed the limit of “{name}”.")
+    ).format_map(d),
+    events.BOARD_LIMITS_SET: lambda d: (
+        _("{actor} made the board’s limits hard.") if d["hard"] else _("{actor} made the board’s limits soft.")
+    ).format_map(d),
     events.CARD_CREATED: lambda d: _("{actor} added “{title}” to {pipeline}.").format_map(d),
     events.CARD_UPDATED: lambda d: _("{actor} edited “{title}”.").format_map(d),
     events.CARD_MOVED: lambda d: _("{actor} moved “{title}” to {to_name}.").format_map(d),

@@ -34,7 +34,9 @@ CARD_PARTIAL = "board/strip.html#card"
 # Which parts of the board each kind of event changes. Events not named change nothing
 # shown but their activity line.
 _HEADER = {events.BOARD_RENAMED, events.MEMBER_ADDED, events.MEMBER_ROLE_CHANGED, events.MEMBER_REMOVED}
+_HEADER.add(events.BOARD_LIMITS_SET)  # the owner's soft/hard choice in the header's menu
 _PIPELINE = {events.PIPELINE_CREATED, events.PIPELINE_MOVED, events.PIPELINE_RENAMED, events.PIPELINE_DELETED}
+_PIPELINE.add(events.PIPELINE_LIMIT_SET)
 _CARD_PLACE = {events.CARD_CREATED, events.CARD_MOVED, events.CARD_DELETED}
 # Events that change too much for a delta: their step is the whole board (header and strip).
 WHOLE = {events.BOARD_IMPORTED}
@@ -170,10 +172,10 @@ def pipeline_name(board: Board, pipeline_id: int, context: dict[str, Any]) -> st
 
 
 def counts(board: Board, ids: list[int], context: dict[str, Any]) -> str:
-    """The card counts of these pipelines (of the board, named by an event), each as its own swap."""
-    found = selectors.card_counts(board=board, pipeline_ids=ids)
-    shown = [{"id": pipeline, "n_cards": found.get(pipeline, 0)} for pipeline in sorted(set(ids))]
-    return "".join(render_to_string("board/strip.html#count", {**context, "pipeline": p}) for p in shown)
+    """The card counts (and limits) of these pipelines (of the board, named by an event), each as its own swap."""
+    shown = selectors.pipeline_counts(board=board, pipeline_ids=ids)
+    parts = ["board/strip.html#count"] + (["board/strip.html#limit_field"] if context.get("limit_field") else [])
+    return "".join(render_to_string(part, {**context, "pipeline": p}) for p in shown for part in parts)
 
 
 def placed(item: str, parent: str, after: str | None, by: int | None) -> str:
@@ -222,6 +224,8 @@ def pipeline_steps(board: Board, event: Activity, context: dict[str, Any]) -> st
         return inserted("pipelines-end", pipelines(board, [pipeline], {**context, "oob": False}), where="beforebegin")
     if kind == events.PIPELINE_RENAMED:
         return pipeline_name(board, pipeline, context)
+    if kind == events.PIPELINE_LIMIT_SET:  # its count ("4 / 5") and the limit in its menu
+        return counts(board, [pipeline], {**context, "limit_field": True})
     return deleted(f"pipeline-{pipeline}")
 
 

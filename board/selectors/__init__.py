@@ -16,8 +16,8 @@ from board.selectors.people import members, membership_of_board, online_users
 from board.selectors.pipelines import (
     board_pipelines,
     board_pipelines_names,
-    card_counts,
     pipeline_before_number,
+    pipeline_counts,
     pipeline_of_board,
     pipelines_by_id,
 )
@@ -48,7 +48,7 @@ __all__ = [
     "online_users",
     "pipeline_before_number",
     "pipeline_of_board",
-    "card_counts",
+    "pipeline_counts",
     "pipelines_by_id",
     "role_of",
     "theme_of",

@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from board.models import Board, Card, Pipeline
+from board.models import Board, Pipeline
 from board.selectors.cards import fragment_rows, id_before_number
 
 
@@ -39,10 +39,10 @@ def pipelines_by_id(*, board: Board, ids: list[int], with_cards: bool = True) ->
     return _with_cards(pipelines) if with_cards else pipelines
 
 
-def card_counts(*, board: Board, pipeline_ids: list[int]) -> dict[int, int]:
-    """How many cards each of these pipelines of the board holds (none: left out)."""
-    found = Card.objects.filter(board=board, pipeline__in=pipeline_ids).values("pipeline").annotate(n=Count("id"))
-    return {row["pipeline"]: row["n"] for row in found}
+def pipeline_counts(*, board: Board, pipeline_ids: list[int]) -> list[dict]:
+    """Of these pipelines of the board, in id order: each one's `id`, `n_cards` and `wip_limit` (None: no limit)."""
+    found = Pipeline.objects.filter(board=board, pk__in=pipeline_ids).annotate(n_cards=Count("cards"))
+    return list(found.order_by("pk").values("id", "n_cards", "wip_limit"))
 
 
 def pipeline_of_board(*, board: Board, pipeline_id: int) -> Pipeline:
@@ -61,7 +61,7 @@ def pipeline_before_number(*, board: Board, number: int, moving: Pipeline) -> in
 
 def board_pipelines_names(*, board: Board, numbered: bool = False) -> list[Pipeline]:
     """The board's pipelines in order, without cards (a move form's choices); with `number`s from 1."""
-    pipelines = list(Pipeline.objects.filter(board=board).only("id", "board_id", "name", "position"))
+    pipelines = list(Pipeline.objects.filter(board=board).only("id", "board_id", "name", "position", "wip_limit"))
     if numbered:
         for number, pipeline in enumerate(pipelines, 1):
             pipeline.number = number

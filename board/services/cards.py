@@ -22,6 +22,7 @@ from board.services.common import (
     current_pipeline,
     lock_board,
 )
+from board.services.limits import check_room
 
 
 class ClaimHeld(ValidationError):
@@ -49,6 +50,7 @@ def card_create(*, pipeline: Pipeline, title: str, description: str = "", actor:
     description = clean_description(description)
     locked = lock_board(pipeline.board)
     target = current_pipeline(locked, pipeline)
+    check_room(locked, target)
     card = Card.objects.create(
         board=locked,
         pipeline=target,
@@ -134,6 +136,8 @@ def card_move(
     current = current_card(locked, card)
     target = current_pipeline(locked, pipeline)
     source = current.pipeline
+    if target.pk != source.pk:
+        check_room(locked, target)
     siblings = Card.objects.filter(pipeline=target).exclude(pk=current.pk)
     placed_after = ranks.neighbour(siblings, after=after, before=before)
     current.pipeline = target

@@ -1,4 +1,4 @@
-"""Pipelines: add, rename, move, delete."""
+"""Pipelines: add, rename, move, limit, delete (and the board's kind of limits)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from board import selectors, services
-from board.forms import NameForm, NeighbourForm, PositionForm
+from board.forms import LimitForm, LimitsForm, NameForm, NeighbourForm, PositionForm
 from board.live.origin import capture
 from board.selectors import Access
 from board.views.answers import HtmxHttpRequest, board_endpoint, board_url, confirm, done, panel_html, valid
@@ -44,6 +44,25 @@ def pipeline_move(request: HtmxHttpRequest, access: Access, pipeline_id: int) ->
         after, before = data["after"], data["before"]
     with capture() as captured:
         services.pipeline_move(pipeline=pipeline, after=after, before=before, actor=request.user)
+    return done(request, captured, board_url(access))
+
+
+@board_endpoint(need="edit")
+def pipeline_limit(request: HtmxHttpRequest, access: Access, pipeline_id: int) -> HttpResponse:
+    """Set a pipeline's limit (an empty one clears it)."""
+    pipeline = selectors.pipeline_of_board(board=access.board, pipeline_id=pipeline_id)
+    limit = valid(LimitForm(request.POST))["limit"]
+    with capture() as captured:
+        services.pipeline_set_limit(pipeline=pipeline, limit=limit, actor=request.user)
+    return done(request, captured, board_url(access))
+
+
+@board_endpoint(need="owner")
+def board_limits(request: HtmxHttpRequest, access: Access) -> HttpResponse:
+    """The owner chooses soft or hard limits for the board."""
+    hard = valid(LimitsForm(request.POST))["limits"] == "hard"
+    with capture() as captured:
+        services.board_set_limits(board=access.board, hard=hard, actor=request.user)
     return done(request, captured, board_url(access))
 
 

@@ -38,6 +38,15 @@ def open_menus(page, world):
     page.click(f"#pipeline-{world.todo.pk} details.menu > summary")
 
 
+def over_limit(page, world):
+    # A pipeline over its limit (marked live), and the owner's menu of soft or hard limits.
+    from board import services
+
+    services.pipeline_set_limit(pipeline=world.todo, limit=2, actor=world.owner)
+    page.wait_for_selector(f"#count-{world.todo.pk}.over")
+    page.click("#board-head details.menu.owner-only > summary")
+
+
 PAGES = {
     "home": ("/", "owner", None),
     "board": ("board", "owner", None),
@@ -45,6 +54,7 @@ PAGES = {
     "card-dialog": ("board", "owner", open_card),
     "members-panel": ("board", "owner", open_members),
     "viewer-board": ("board", "viewer", None),
+    "over-limit": ("board", "owner", over_limit),
     "login": ("/accounts/login/", None, None),
     "signup": ("/accounts/signup/", None, None),
 }
