@@ -9,7 +9,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from board.logins import PASSWORD_MAX
-from board.models import COMMENT_MAX, DESCRIPTION_MAX, MAX_ID, TITLE_MAX, Role, Theme
+from board.models import COMMENT_MAX, DESCRIPTION_MAX, LABEL_NAME_MAX, MAX_ID, TITLE_MAX, LabelColour, Role, Theme
 
 
 class IdField(forms.IntegerField):
@@ -118,3 +118,14 @@ class LanguageForm(forms.Form):
         error_messages={"invalid_choice": _("Choose a language: English, Japanese or the browser's.")},
     )
     next = forms.CharField(required=False, max_length=2000)
+
+
+class LabelForm(forms.Form):
+    name = forms.CharField(label=_("Label name"), max_length=LABEL_NAME_MAX, strip=True)
+    colour = forms.ChoiceField(label=_("Colour"), choices=LabelColour.choices)
+
+
+def posted_ids(values: list[str]) -> list[int]:
+    """Ids posted as a list (checkboxes): each must be an id (a 400 otherwise)."""
+    field = IdField(label=_("Label"))
+    return [field.clean(value) for value in values]

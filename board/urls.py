@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from board import converters  # noqa: F401 - registers <id:...>
-from board.views import accounts, boards, cards, changes, comments, members, pipelines, profiles
+from board.views import accounts, boards, cards, changes, comments, labels, members, pipelines, profiles
 
 urlpatterns = [
     path("", boards.home, name="home"),
@@ -31,6 +31,10 @@ urlpatterns = [
     path("b/<id:board_id>/comments/<id:comment_id>/", comments.comment_detail, name="comment"),
     path("b/<id:board_id>/comments/<id:comment_id>/edit/", comments.comment_edit, name="comment-edit"),
     path("b/<id:board_id>/comments/<id:comment_id>/delete/", comments.comment_delete, name="comment-delete"),
+    path("b/<id:board_id>/labels/add/", labels.label_create, name="label-create"),
+    path("b/<id:board_id>/labels/<id:label_id>/", labels.label_update, name="label-update"),
+    path("b/<id:board_id>/labels/<id:label_id>/delete/", labels.label_delete, name="label-delete"),
+    path("b/<id:board_id>/c/<id:card_id>/labels/", labels.card_labels, name="card-labels"),
     path("b/<id:board_id>/activity/", boards.activity, name="activity"),
     path("b/<id:board_id>/members/", members.members, name="members"),
     path("b/<id:board_id>/members/add/", members.member_add, name="member-add"),

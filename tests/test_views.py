@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from board import services
-from board.models import Activity, Board, Card, Comment, EditClaim, Membership, Pipeline, Role
+from board.models import Activity, Board, Card, Comment, EditClaim, Label, Membership, Pipeline, Role
 from tests.conftest import PASSWORD
 from tests.pages import board_order, page_of
 
@@ -66,6 +66,8 @@ def snapshot(*, content_only: bool = False) -> dict[str, list[tuple]]:
         ),
         "memberships": sorted(Membership.objects.values_list("board_id", "user_id", "role")),
         "comments": sorted(Comment.objects.values_list("id", "card_id", "author_id", "body")),
+        "labels": sorted(Label.objects.values_list("id", "board_id", "name", "colour")),
+        "card_labels": sorted(Label.cards.through.objects.values_list("card_id", "label_id")),
     }
     if content_only:  # an edit form's claim is an event too (claim.taken): leave those out
         events = Activity.objects.exclude(kind__startswith="claim.").values_list("id", "board_id", "kind")
@@ -249,6 +251,20 @@ ENDPOINTS = [
     ),
     Endpoint("comment-delete-confirm", "GET", lambda w: burl(w, "comment-delete", w.comment.pk), "author-or-owner"),
     Endpoint("comment-delete", "POST", lambda w: burl(w, "comment-delete", w.comment.pk), "author-or-owner"),
+    Endpoint(
+        "label-create", "POST", lambda w: burl(w, "label-create"), "edit", lambda w: {"name": "Idea", "colour": "sky"}
+    ),
+    Endpoint(
+        "label-update",
+        "POST",
+        lambda w: burl(w, "label-update", w.label.pk),
+        "edit",
+        lambda w: {"name": "Defect", "colour": "orange"},
+    ),
+    Endpoint("label-delete", "POST", lambda w: burl(w, "label-delete", w.label.pk), "edit"),
+    Endpoint(
+        "card-labels", "POST", lambda w: burl(w, "card-labels", w.cards[0].pk), "edit", lambda w: {"label": w.label.pk}
+    ),
     Endpoint("activity", "GET", lambda w: burl(w, "activity"), "read"),
     Endpoint("card-history", "GET", lambda w: burl(w, "activity") + f"?card={w.cards[0].pk}", "read"),
 ]
@@ -278,6 +294,7 @@ def endpoint(name: str) -> Endpoint:
 def commented(world):
     """The world, with a comment by the editor on the first card (for the comment endpoints)."""
     world.comment = services.comment_create(card=world.cards[0], author=world.editor, body="First!")
+    world.label = services.label_create(board=world.board, name="Bug", colour="red", actor=world.owner)
     return world
 
 

@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from board import events, i18n, selectors
-from board.models import Activity, Board
+from board.models import Activity, Board, LabelColour
 from board.templatetags.board_tags import ago
 
 log = logging.getLogger("board.live")
@@ -36,7 +36,15 @@ CARD_PARTIAL = "board/strip.html#card"
 _HEADER = {events.BOARD_RENAMED, events.MEMBER_ADDED, events.MEMBER_ROLE_CHANGED, events.MEMBER_REMOVED}
 _PIPELINE = {events.PIPELINE_CREATED, events.PIPELINE_MOVED, events.PIPELINE_RENAMED, events.PIPELINE_DELETED}
 _CARD_PLACE = {events.CARD_CREATED, events.CARD_MOVED, events.CARD_DELETED}
-_CARD = {events.CARD_UPDATED, events.CLAIM_TAKEN, events.CLAIM_RELEASED, events.COMMENT_CREATED, events.COMMENT_DELETED}
+_LABELS = {events.LABEL_CREATED, events.LABEL_UPDATED, events.LABEL_DELETED}
+_CARD = {
+    events.CARD_LABELS_SET,
+    events.CARD_UPDATED,
+    events.CLAIM_TAKEN,
+    events.CLAIM_RELEASED,
+    events.COMMENT_CREATED,
+    events.COMMENT_DELETED,
+}
 
 
 # What a card's fragment shows, from its row (selectors.fragment_rows): all but its pipeline.
@@ -82,7 +90,13 @@ def render_cards(
     except Exception:  # noqa: BLE001 - a shared cache that is away (Redis) only costs rendering
         log.warning("card fragment cache unavailable; rendering every card", exc_info=True)
         cache, found = None, {}
-    missing = {key: render_to_string(CARD_PARTIAL, context) for key, context in contexts.items() if key not in found}
+    wanted = [context["card"]["id"] for key, context in contexts.items() if key not in found]
+    labels = selectors.labels_of_cards(wanted) if wanted else {}  # what rev stands for: services bump it
+    missing = {
+        key: render_to_string(CARD_PARTIAL, {**context, "labels": labels.get(context["card"]["id"], ())})
+        for key, context in contexts.items()
+        if key not in found
+    }
     found.update(missing)
     if missing and cache is not None:
         try:
@@ -158,6 +172,11 @@ def pipelines(board: Board, ids: list[int], context: dict[str, Any]) -> str:
     for pipeline in with_cards_html(board, shown, now=context["now"]):
         parts.append(render_to_string("board/strip.html#pipeline", {**context, "pipeline": pipeline}))
     return "".join(parts)
+
+
+def labels_panel(board: Board, context: dict[str, Any]) -> str:
+    labels = {"labels": selectors.board_labels(board=board), "colours": LabelColour.choices}
+    return render_to_string("board/labels.html#labels_panel", {**context, **labels})
 
 
 def pipeline_name(board: Board, pipeline_id: int, context: dict[str, Any]) -> str:
@@ -251,7 +270,9 @@ def for_event(event: Activity, board: Board) -> str:
         parts.append(pipeline_steps(board, event, context))
     if kind in _CARD_PLACE:
         parts.append(card_steps(board, event, context))
-    cards = list(data.get("cards", ())) if kind == events.MEMBER_REMOVED else []
+    if kind in _LABELS:
+        parts.append(labels_panel(board, context))
+    cards = list(data.get("cards", ())) if kind in (events.MEMBER_REMOVED, *_LABELS) else []
     if kind in _CARD and event.card_id:
         cards.append(event.card_id)
     if cards:

@@ -27,6 +27,7 @@ from django_htmx.middleware import HtmxDetails
 from board import selectors
 from board.live.fragments import presence_context, with_cards_html
 from board.live.origin import Captured
+from board.models import LabelColour
 from board.selectors import Access
 from board.services.common import Gone
 
@@ -99,8 +100,11 @@ def board_page(
         "can_edit": access.can_edit,
         "is_owner": access.is_owner,
         "members": selectors.members(board=board),
+        "labels": selectors.board_labels(board=board),
+        "colours": LabelColour.choices,
         "pipelines": pipelines,
         "q": query,
+        "labels_open": request.GET.get("labels") == "open",
         "page_id": secrets.token_urlsafe(12),
         "socket_url": reverse("board-socket", args=[board.pk], urlconf="board.routing"),
         "message": error,
