@@ -140,6 +140,15 @@ def test_a_rename_reaches_every_card_face_from_cache_and_live(
     assert chips(client.get(board_url).content.decode(), w.cards[1].pk) == [("orange", "Defect")]
 
 
+def test_a_page_that_gets_the_whole_board_gets_the_palette(labelled):
+    from board.live import fragments
+
+    services.label_update(label=labelled.ux, name="Design", colour="purple", actor=labelled.owner)
+    _, whole = fragments.render_resync(labelled.board.pk)
+    assert 'id="labels-panel" class="labels-panel" hx-swap-oob="true"' in whole
+    assert "Design" in whole and chips(whole, labelled.cards[0].pk) == [("red", "Bug"), ("purple", "Design")]
+
+
 def test_a_japanese_page_is_told_of_labels_in_japanese(labelled, published, django_capture_on_commit_callbacks):
     w = labelled
     languages.seen([(w.board.pk, "ja")])
@@ -172,6 +181,7 @@ def test_plain_forms_manage_the_palette_and_a_cards_labels(world, as_user):
     assert tick.status_code == 302 and tick["Location"] == reverse("card", args=[world.board.pk, card.pk])
     dialog = client.get(tick["Location"]).content.decode()
     assert f'name="label" value="{label.pk}" checked' in dialog
+    assert chips(dialog, card.pk) == [("sky", "Idea")]  # the board behind the dialog shows its cards
     client.post(reverse("label-update", args=[world.board.pk, label.pk]), {"name": "Plan", "colour": "lime"})
     assert chips(client.get(reverse("board", args=[world.board.pk])).content.decode(), card.pk) == [("lime", "Plan")]
     client.post(reverse("card-labels", args=[world.board.pk, card.pk]), {})  # nothing ticked: no labels

@@ -318,4 +318,5 @@ def render_resync(board_id: int) -> tuple[int, str] | None:
         if board is None:
             return None
         context = _context(board, None)
-        return board.version, step(board.version, header(board, context) + strip(board, context), whole=True)
+        whole = header(board, context) + labels_panel(board, context) + strip(board, context)
+        return board.version, step(board.version, whole, whole=True)

@@ -102,7 +102,6 @@ def board_page(
         "members": selectors.members(board=board),
         "labels": selectors.board_labels(board=board),
         "colours": LabelColour.choices,
-        "pipelines": pipelines,
         "q": query,
         "labels_open": request.GET.get("labels") == "open",
         "page_id": secrets.token_urlsafe(12),
@@ -110,6 +109,8 @@ def board_page(
         "message": error,
         "panel": panel,
         **extra,
+        # A panel's context names the pipelines too (the move form's choices): the strip needs its cards.
+        "pipelines": pipelines,
     }
     response = render(request, PAGE, context, status=status)
     # A board's content is its members' only: no shared cache keeps it, no back button shows it stale.
