@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from board import services
-from board.models import Label, Profile
+from board.models import Profile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
