@@ -71,7 +71,14 @@ def _extras(card: dict[str, Any], now: datetime, hidden) -> tuple[bool, str, boo
 
 
 def render_cards(
-    board: Board, cards: list[dict[str, Any]], *, now: datetime, by: int | None = None, oob: bool = False, hidden=()
+    board: Board,
+    cards: list[dict[str, Any]],
+    *,
+    now: datetime,
+    by: int | None = None,
+    oob: bool = False,
+    hidden=(),
+    labels: dict | None = None,
 ) -> SafeString:
     """The card fragments of these rows (selectors.fragment_rows), reusing those rendered before.
 
@@ -91,7 +98,8 @@ def render_cards(
         log.warning("card fragment cache unavailable; rendering every card", exc_info=True)
         cache, found = None, {}
     wanted = [context["card"]["id"] for key, context in contexts.items() if key not in found]
-    labels = selectors.labels_of_cards(wanted) if wanted else {}  # what rev stands for: services bump it
+    if labels is None:  # what rev stands for: services bump it
+        labels = selectors.labels_of_cards(wanted) if wanted else {}
     missing = {
         key: render_to_string(CARD_PARTIAL, {**context, "labels": labels.get(context["card"]["id"], ())})
         for key, context in contexts.items()
@@ -129,12 +137,15 @@ def with_cards_html(board: Board, pipelines: list, *, now: datetime, hidden=()) 
     except Exception:  # noqa: BLE001 - a shared cache that is away (Redis) only costs rendering
         found = {}
     fresh = {}
+    stale = [p for key, p in wanted.items() if found.get(key) is None or found[key][0] != digests[key]]
+    # The labels of every card to put together, in one query whatever the number of pipelines.
+    labels = selectors.labels_of_cards([c["id"] for p in stale for c in p.card_list]) if stale else {}
     for key, pipeline in wanted.items():
         kept = found.get(key)
         if kept is not None and kept[0] == digests[key]:
             pipeline.cards_html = mark_safe(kept[1])
             continue
-        pipeline.cards_html = render_cards(board, pipeline.card_list, now=now, hidden=hidden)
+        pipeline.cards_html = render_cards(board, pipeline.card_list, now=now, hidden=hidden, labels=labels)
         fresh[key] = (digests[key], str(pipeline.cards_html))
     if fresh:
         try:
