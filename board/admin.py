@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from board import services
 from board.logins import AdminLoginForm
-from board.models import Activity, Board, Card, Comment, EditClaim, Membership, Pipeline, Presence
+from board.models import Activity, Board, Card, Comment, EditClaim, Label, Membership, Pipeline, Presence
 
 # The admin's login is throttled like the site's (board.logins): same counts, same pause.
 admin.site.login_form = AdminLoginForm
@@ -173,3 +173,24 @@ class EditClaimAdmin(ReadOnlyAdmin):
 @admin.register(Presence)
 class PresenceAdmin(ReadOnlyAdmin):
     list_display = ["board", "user", "seen_at"]
+
+
+@admin.register(Label)
+class LabelAdmin(ServiceAdmin):
+    """A board's labels; which cards carry one is set on the card's dialog (card_labels_set)."""
+
+    list_display = ["name", "colour", "board"]
+    list_filter = ["board", "colour"]
+    exclude = ["cards"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Label | None = None) -> list[str]:
+        return ["board"] if obj else []
+
+    def save_through_services(self, request: HttpRequest, obj: Label, form: Any, change: bool) -> None:
+        if not change:
+            obj.pk = services.label_create(board=obj.board, name=obj.name, colour=obj.colour, actor=request.user).pk
+        else:
+            services.label_update(label=obj, name=obj.name, colour=obj.colour, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Label) -> None:
+        services.label_delete(label=obj, actor=request.user)

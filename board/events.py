@@ -41,6 +41,10 @@ COMMENT_EDITED = "comment.edited"
 COMMENT_DELETED = "comment.deleted"
 CLAIM_TAKEN = "claim.taken"
 CLAIM_RELEASED = "claim.released"
+LABEL_CREATED = "label.created"
+LABEL_UPDATED = "label.updated"
+LABEL_DELETED = "label.deleted"
+CARD_LABELS_SET = "card.labels_set"
 LEGACY = "legacy"  # a line written as English text before events were data
 
 # Kinds that make no line in the activity list: they change what a card shows, not the work.
@@ -141,6 +145,35 @@ _LINES = {
     CLAIM_RELEASED: lambda d: format_html(_("stopped editing “{title}”"), title=d["title"]),
     LEGACY: lambda d: format_html("{}", d.get("text", "")),
 }
+
+
+def _label_updated(data: dict) -> SafeString:
+    if data["old_name"] != data["name"]:
+        return format_html(_("renamed the label “{old}” to “{new}”"), old=data["old_name"], new=data["name"])
+    return format_html(_("changed the colour of the label “{name}”"), name=data["name"])
+
+
+def _card_labels_set(data: dict) -> SafeString:
+    added, removed = ", ".join(data["added"]), ", ".join(data["removed"])
+    if added and removed:
+        text = _("labelled “{title}” {added} and took off {removed}")
+    elif added:
+        text = _("labelled “{title}” {added}")
+    elif removed:
+        text = _("took the labels {removed} off “{title}”")
+    else:
+        text = _("kept the labels of “{title}”")
+    return format_html(text, title=data["title"], added=added, removed=removed)
+
+
+_LINES.update(
+    {
+        LABEL_CREATED: lambda d: format_html(_("added the label “{name}”"), name=d["name"]),
+        LABEL_UPDATED: _label_updated,
+        LABEL_DELETED: lambda d: format_html(_("deleted the label “{name}”"), name=d["name"]),
+        CARD_LABELS_SET: _card_labels_set,
+    }
+)
 
 
 def describe(event: Activity) -> SafeString:

@@ -9,7 +9,18 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from board.logins import PASSWORD_MAX
-from board.models import COMMENT_MAX, DESCRIPTION_MAX, MAX_ID, TITLE_MAX, WIP_LIMIT_MAX, Role, Theme, TokenScope
+from board.models import (
+    COMMENT_MAX,
+    DESCRIPTION_MAX,
+    LABEL_NAME_MAX,
+    MAX_ID,
+    TITLE_MAX,
+    WIP_LIMIT_MAX,
+    LabelColour,
+    Role,
+    Theme,
+    TokenScope,
+)
 
 
 class IdField(forms.IntegerField):
@@ -157,3 +168,14 @@ class WebhookForm(forms.Form):
     def __init__(self, *args, choices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["events"].choices = choices
+
+
+class LabelForm(forms.Form):
+    name = forms.CharField(label=_("Label name"), max_length=LABEL_NAME_MAX, strip=True)
+    colour = forms.ChoiceField(label=_("Colour"), choices=LabelColour.choices)
+
+
+def posted_ids(values: list[str]) -> list[int]:
+    """Ids posted as a list (checkboxes): each must be an id (a 400 otherwise)."""
+    field = IdField(label=_("Label"))
+    return [field.clean(value) for value in values]

@@ -272,3 +272,36 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to hook {self.hook_id}: {self.status}"
+
+
+# --- Labels (a board's own palette; any number on a card) ---
+# The colours are the pairs --label-<colour> / --label-<colour>-text of static/board.css.
+class LabelColour(models.TextChoices):
+    GREEN = "green", _("Green")
+    YELLOW = "yellow", _("Yellow")
+    ORANGE = "orange", _("Orange")
+    RED = "red", _("Red")
+    PURPLE = "purple", _("Purple")
+    BLUE = "blue", _("Blue")
+    SKY = "sky", _("Sky")
+    LIME = "lime", _("Lime")
+    MAGENTA = "magenta", _("Magenta")
+    GRAY = "gray", _("Gray")
+
+
+LABEL_NAME_MAX = 50
+
+
+class Label(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=LABEL_NAME_MAX)
+    colour = models.CharField(max_length=10, choices=LabelColour.choices, default=LabelColour.GRAY)
+    # Declared here, not on Card, so the feature stays in one block; card.labels reads them.
+    cards = models.ManyToManyField(Card, related_name="labels", blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["board", "name"], name="one_label_name_per_board")]
+
+    def __str__(self) -> str:
+        return self.name

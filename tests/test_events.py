@@ -416,6 +416,14 @@ LINES = [
     (events.COMMENT_DELETED, {"comment_id": 1, "title": T}, "deleted a comment on “Ship it”"),
     (events.CLAIM_TAKEN, {"title": T}, "started editing “Ship it”"),
     (events.CLAIM_RELEASED, {"title": T}, "stopped editing “Ship it”"),
+    (events.LABEL_CREATED, {"label_id": 1, "name": "Bug", "colour": "red"}, "added the label “Bug”"),
+    (
+        events.LABEL_UPDATED,
+        {"label_id": 1, "old_name": "Bug", "name": "Defect", "old_colour": "red", "colour": "red", "cards": []},
+        "renamed the label “Bug” to “Defect”",
+    ),
+    (events.LABEL_DELETED, {"label_id": 1, "name": "Bug", "cards": [2]}, "deleted the label “Bug”"),
+    (events.CARD_LABELS_SET, {"title": T, "added": ["Bug", "UX"], "removed": []}, "labelled “Ship it” Bug, UX"),
     (events.LEGACY, {"verb": "moved", "text": "moved “Old” from A to B"}, "moved “Old” from A to B"),
 ]
 

@@ -92,8 +92,9 @@ def test_profile_update_changes_only_what_it_is_given_and_refuses_other_values(w
 
 DARK_MEDIA = '@media (prefers-color-scheme: dark) {\n  :root:not([data-theme="light"]) {'
 DARK_CHOSEN = ':root[data-theme="dark"] {'
+# A colour keyword on its own is a literal; inside a name (--label-red, .label-red) it is not.
 COLOUR = re.compile(
-    r"#[0-9a-fA-F]{3,8}\b|\b(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)\(|\b(?:white|black|red|blue|gray|grey)\b(?![-\w])"
+    r"#[0-9a-fA-F]{3,8}\b|\b(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)\(|(?<![-\w])(?:white|black|red|blue|gray|grey)\b(?![-\w])"
 )
 
 

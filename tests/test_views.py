@@ -30,6 +30,7 @@ from board.models import (
     Comment,
     Delivery,
     EditClaim,
+    Label,
     Membership,
     Pipeline,
     Role,
@@ -84,6 +85,8 @@ def snapshot(*, content_only: bool = False) -> dict[str, list[tuple]]:
         "tokens": sorted(ApiToken.objects.values_list("id", "user_id", "revoked_at")),
         "webhooks": sorted(Webhook.objects.values_list("id", "board_id", "url")),
         "deliveries": sorted(Delivery.objects.values_list("id", "hook_id", "status")),
+        "labels": sorted(Label.objects.values_list("id", "board_id", "name", "colour")),
+        "card_labels": sorted(Label.cards.through.objects.values_list("card_id", "label_id")),
     }
     if content_only:  # an edit form's claim is an event too (claim.taken): leave those out
         events = Activity.objects.exclude(kind__startswith="claim.").values_list("id", "board_id", "kind")
@@ -293,6 +296,20 @@ ENDPOINTS = [
     ),
     Endpoint("comment-delete-confirm", "GET", lambda w: burl(w, "comment-delete", w.comment.pk), "author-or-owner"),
     Endpoint("comment-delete", "POST", lambda w: burl(w, "comment-delete", w.comment.pk), "author-or-owner"),
+    Endpoint(
+        "label-create", "POST", lambda w: burl(w, "label-create"), "edit", lambda w: {"name": "Idea", "colour": "sky"}
+    ),
+    Endpoint(
+        "label-update",
+        "POST",
+        lambda w: burl(w, "label-update", w.label.pk),
+        "edit",
+        lambda w: {"name": "Defect", "colour": "orange"},
+    ),
+    Endpoint("label-delete", "POST", lambda w: burl(w, "label-delete", w.label.pk), "edit"),
+    Endpoint(
+        "card-labels", "POST", lambda w: burl(w, "card-labels", w.cards[0].pk), "edit", lambda w: {"label": w.label.pk}
+    ),
     Endpoint("activity", "GET", lambda w: burl(w, "activity"), "read"),
     Endpoint("card-history", "GET", lambda w: burl(w, "activity") + f"?card={w.cards[0].pk}", "read"),
     Endpoint("board-export-json", "GET", lambda w: burl(w, "board-export-json"), "read"),
@@ -387,6 +404,7 @@ def endpoint(name: str) -> Endpoint:
 def commented(world):
     """The world, with a comment by the editor on the first card (for the comment endpoints)."""
     world.comment = services.comment_create(card=world.cards[0], author=world.editor, body="First!")
+    world.label = services.label_create(board=world.board, name="Bug", colour="red", actor=world.owner)
     return world
 
 

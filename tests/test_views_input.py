@@ -35,6 +35,7 @@ TOO_LARGE = ["99999999999999999999", "9223372036854775808"]  # 20 digits; 2**63,
 def commented(world):
     """The world, with a comment by the editor on the first card (as tests/test_views.py has it)."""
     world.comment = services.comment_create(card=world.cards[0], author=world.editor, body="First!")
+    world.label = services.label_create(board=world.board, name="Bug", colour="red", actor=world.owner)
     return world
 
 

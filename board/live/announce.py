@@ -37,6 +37,10 @@ _SAYS: dict[str, Callable[[dict], str]] = {
     events.CARD_DELETED: lambda d: _("{actor} deleted “{title}”.").format_map(d),
     events.COMMENT_CREATED: lambda d: _("{actor} commented on “{title}”.").format_map(d),
     events.COMMENT_DELETED: lambda d: _("{actor} deleted a comment on “{title}”.").format_map(d),
+    events.LABEL_CREATED: lambda d: _("{actor} added the label “{name}”.").format_map(d),
+    events.LABEL_UPDATED: lambda d: _("{actor} changed the label “{old_name}”.").format_map(d),
+    events.LABEL_DELETED: lambda d: _("{actor} deleted the label “{name}”.").format_map(d),
+    events.CARD_LABELS_SET: lambda d: _("{actor} changed the labels of “{title}”.").format_map(d),
 }
 
 

@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from board import events, i18n, selectors
-from board.models import Activity, Board
+from board.models import Activity, Board, LabelColour
 from board.templatetags.board_tags import ago
 
 log = logging.getLogger("board.live")
@@ -40,7 +40,15 @@ _PIPELINE.add(events.PIPELINE_LIMIT_SET)
 _CARD_PLACE = {events.CARD_CREATED, events.CARD_MOVED, events.CARD_DELETED}
 # Events that change too much for a delta: their step is the whole board (header and strip).
 WHOLE = {events.BOARD_IMPORTED}
-_CARD = {events.CARD_UPDATED, events.CLAIM_TAKEN, events.CLAIM_RELEASED, events.COMMENT_CREATED, events.COMMENT_DELETED}
+_LABELS = {events.LABEL_CREATED, events.LABEL_UPDATED, events.LABEL_DELETED}
+_CARD = {
+    events.CARD_LABELS_SET,
+    events.CARD_UPDATED,
+    events.CLAIM_TAKEN,
+    events.CLAIM_RELEASED,
+    events.COMMENT_CREATED,
+    events.COMMENT_DELETED,
+}
 
 
 # What a card's fragment shows, from its row (selectors.fragment_rows): all but its pipeline.
@@ -67,7 +75,14 @@ def _extras(card: dict[str, Any], now: datetime, hidden) -> tuple[bool, str, boo
 
 
 def render_cards(
-    board: Board, cards: list[dict[str, Any]], *, now: datetime, by: int | None = None, oob: bool = False, hidden=()
+    board: Board,
+    cards: list[dict[str, Any]],
+    *,
+    now: datetime,
+    by: int | None = None,
+    oob: bool = False,
+    hidden=(),
+    labels: dict | None = None,
 ) -> SafeString:
     """The card fragments of these rows (selectors.fragment_rows), reusing those rendered before.
 
@@ -86,7 +101,14 @@ def render_cards(
     except Exception:  # noqa: BLE001 - a shared cache that is away (Redis) only costs rendering
         log.warning("card fragment cache unavailable; rendering every card", exc_info=True)
         cache, found = None, {}
-    missing = {key: render_to_string(CARD_PARTIAL, context) for key, context in contexts.items() if key not in found}
+    wanted = [context["card"]["id"] for key, context in contexts.items() if key not in found]
+    if labels is None:  # what rev stands for: services bump it
+        labels = selectors.labels_of_cards(wanted) if wanted else {}
+    missing = {
+        key: render_to_string(CARD_PARTIAL, {**context, "labels": labels.get(context["card"]["id"], ())})
+        for key, context in contexts.items()
+        if key not in found
+    }
     found.update(missing)
     if missing and cache is not None:
         try:
@@ -119,12 +141,15 @@ def with_cards_html(board: Board, pipelines: list, *, now: datetime, hidden=()) 
     except Exception:  # noqa: BLE001 - a shared cache that is away (Redis) only costs rendering
         found = {}
     fresh = {}
+    stale = [p for key, p in wanted.items() if found.get(key) is None or found[key][0] != digests[key]]
+    # The labels of every card to put together, in one query whatever the number of pipelines.
+    labels = selectors.labels_of_cards([c["id"] for p in stale for c in p.card_list]) if stale else {}
     for key, pipeline in wanted.items():
         kept = found.get(key)
         if kept is not None and kept[0] == digests[key]:
             pipeline.cards_html = mark_safe(kept[1])
             continue
-        pipeline.cards_html = render_cards(board, pipeline.card_list, now=now, hidden=hidden)
+        pipeline.cards_html = render_cards(board, pipeline.card_list, now=now, hidden=hidden, labels=labels)
         fresh[key] = (digests[key], str(pipeline.cards_html))
     if fresh:
         try:
@@ -162,6 +187,11 @@ def pipelines(board: Board, ids: list[int], context: dict[str, Any]) -> str:
     for pipeline in with_cards_html(board, shown, now=context["now"]):
         parts.append(render_to_string("board/strip.html#pipeline", {**context, "pipeline": pipeline}))
     return "".join(parts)
+
+
+def labels_panel(board: Board, context: dict[str, Any]) -> str:
+    labels = {"labels": selectors.board_labels(board=board), "colours": LabelColour.choices}
+    return render_to_string("board/labels.html#labels_panel", {**context, **labels})
 
 
 def pipeline_name(board: Board, pipeline_id: int, context: dict[str, Any]) -> str:
@@ -259,7 +289,9 @@ def for_event(event: Activity, board: Board) -> str:
         parts.append(pipeline_steps(board, event, context))
     if kind in _CARD_PLACE:
         parts.append(card_steps(board, event, context))
-    cards = list(data.get("cards", ())) if kind == events.MEMBER_REMOVED else []
+    if kind in _LABELS:
+        parts.append(labels_panel(board, context))
+    cards = list(data.get("cards", ())) if kind in (events.MEMBER_REMOVED, *_LABELS) else []
     if kind in _CARD and event.card_id:
         cards.append(event.card_id)
     if cards:
@@ -305,4 +337,5 @@ def render_resync(board_id: int) -> tuple[int, str] | None:
         if board is None:
             return None
         context = _context(board, None)
-        return board.version, step(board.version, header(board, context) + strip(board, context), whole=True)
+        whole = header(board, context) + labels_panel(board, context) + strip(board, context)
+        return board.version, step(board.version, whole, whole=True)

@@ -12,6 +12,7 @@ from board.selectors.cards import (
     hidden_cards,
 )
 from board.selectors.history import ACTIVITY_PAGE, activity_page, card_comments, comment_of_board, comments_by_id
+from board.selectors.labels import board_labels, label_of_board, labels_of_cards
 from board.selectors.people import members, membership_of_board, online_users
 from board.selectors.pipelines import (
     board_pipelines,
@@ -31,6 +32,7 @@ __all__ = [
     "board_access",
     "board_pipelines",
     "board_pipelines_names",
+    "board_labels",
     "boards_for_user",
     "card_before_number",
     "card_comments",
@@ -43,6 +45,8 @@ __all__ = [
     "comments_by_id",
     "fragment_rows",
     "hidden_cards",
+    "label_of_board",
+    "labels_of_cards",
     "members",
     "membership_of_board",
     "online_users",

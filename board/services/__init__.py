@@ -10,6 +10,7 @@ from board.services.cards import ClaimHeld, StaleEdit, card_create, card_delete,
 from board.services.claims import active_claim, claim_release, claim_take, claims_release_page
 from board.services.comments import clean_comment, comment_create, comment_delete, comment_update
 from board.services.common import Gone, clean_description, clean_title
+from board.services.labels import card_labels_set, label_create, label_delete, label_update
 from board.services.limits import board_set_limits, pipeline_set_limit
 from board.services.members import member_add, member_remove, member_set_role
 from board.services.pipelines import pipeline_create, pipeline_delete, pipeline_move, pipeline_rename
@@ -34,6 +35,7 @@ __all__ = [
     "board_rename",
     "board_set_limits",
     "card_create",
+    "card_labels_set",
     "card_delete",
     "cards_import",
     "card_move",
@@ -47,6 +49,9 @@ __all__ = [
     "comment_create",
     "comment_delete",
     "comment_update",
+    "label_create",
+    "label_delete",
+    "label_update",
     "member_add",
     "member_remove",
     "member_set_role",

@@ -27,6 +27,7 @@ from django_htmx.middleware import HtmxDetails
 from board import selectors
 from board.live.fragments import presence_context, with_cards_html
 from board.live.origin import Captured
+from board.models import LabelColour
 from board.selectors import Access
 from board.services.common import Gone
 
@@ -99,13 +100,17 @@ def board_page(
         "can_edit": access.can_edit,
         "is_owner": access.is_owner,
         "members": selectors.members(board=board),
-        "pipelines": pipelines,
+        "labels": selectors.board_labels(board=board),
+        "colours": LabelColour.choices,
         "q": query,
+        "labels_open": request.GET.get("labels") == "open",
         "page_id": secrets.token_urlsafe(12),
         "socket_url": reverse("board-socket", args=[board.pk], urlconf="board.routing"),
         "message": error,
         "panel": panel,
         **extra,
+        # A panel's context names the pipelines too (the move form's choices): the strip needs its cards.
+        "pipelines": pipelines,
     }
     response = render(request, PAGE, context, status=status)
     # A board's content is its members' only: no shared cache keeps it, no back button shows it stale.

@@ -35,7 +35,11 @@ def card_url(access: Access, card_id: int) -> str:
 
 def card_context(access: Access, card: Any, **extra: Any) -> dict[str, Any]:
     history, more = selectors.activity_page(board=access.board, card=card)
+    card_labels = selectors.labels_of_cards([card.pk]).get(card.pk, [])
     return {
+        "card_label_list": card_labels,
+        "card_label_ids": {label["id"] for label in card_labels},
+        "board_label_list": selectors.board_labels(board=access.board),
         "board": access.board,
         "card": card,
         "number": selectors.card_number(card=card),

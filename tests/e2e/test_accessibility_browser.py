@@ -47,12 +47,37 @@ def over_limit(page, world):
     page.click("#board-head details.menu.owner-only > summary")
 
 
+def with_labels(world) -> None:
+    from board import services
+
+    labels = [
+        services.label_create(board=world.board, name=name, colour=colour, actor=world.owner)
+        for name, colour in (("Bug", "red"), ("Design", "purple"), ("Later", "gray"), ("Ok", "lime"))
+    ]
+    services.card_labels_set(card=world.cards[0], label_ids=[label.pk for label in labels], actor=world.owner)
+
+
+def open_labels(page, world):
+    with_labels(world)
+    page.reload()
+    page.wait_for_selector('#live-status[data-state="live"]', state="attached")
+    page.click("#labels > summary")
+
+
+def open_labelled_card(page, world):
+    open_labels(page, world)
+    open_card(page, world)
+
+
 PAGES = {
     "home": ("/", "owner", None),
     "board": ("board", "owner", None),
     "board-menus": ("board", "editor", open_menus),
     "card-dialog": ("board", "owner", open_card),
     "members-panel": ("board", "owner", open_members),
+    "labels-panel": ("board", "editor", open_labels),
+    "labelled-card": ("board", "owner", open_labelled_card),
+    "viewer-labels": ("board", "viewer", open_labels),
     "viewer-board": ("board", "viewer", None),
     "over-limit": ("board", "owner", over_limit),
     "login": ("/accounts/login/", None, None),
