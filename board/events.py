@@ -38,6 +38,18 @@ COMMENT_EDITED = "comment.edited"
 COMMENT_DELETED = "comment.deleted"
 CLAIM_TAKEN = "claim.taken"
 CLAIM_RELEASED = "claim.released"
+CHECKLIST_CREATED = "checklist.created"
+CHECKLIST_RENAMED = "checklist.renamed"
+CHECKLIST_DELETED = "checklist.deleted"
+CHECKLIST_ITEM_ADDED = "checklist.item_added"
+CHECKLIST_ITEM_RENAMED = "checklist.item_renamed"
+CHECKLIST_ITEM_TICKED = "checklist.item_ticked"
+CHECKLIST_ITEM_MOVED = "checklist.item_moved"
+CHECKLIST_ITEM_DELETED = "checklist.item_deleted"
+CHECKLIST = (
+    CHECKLIST_CREATED, CHECKLIST_RENAMED, CHECKLIST_DELETED, CHECKLIST_ITEM_ADDED,
+    CHECKLIST_ITEM_RENAMED, CHECKLIST_ITEM_TICKED, CHECKLIST_ITEM_MOVED, CHECKLIST_ITEM_DELETED,
+)  # fmt: skip
 LEGACY = "legacy"  # a line written as English text before events were data
 
 # Kinds that make no line in the activity list: they change what a card shows, not the work.
@@ -115,6 +127,40 @@ _LINES = {
     CLAIM_RELEASED: lambda d: format_html(_("stopped editing “{title}”"), title=d["title"]),
     LEGACY: lambda d: format_html("{}", d.get("text", "")),
 }
+
+
+def _ticked(d: dict) -> SafeString:
+    text = _("ticked “{text}” on “{title}”") if d["done"] else _("unticked “{text}” on “{title}”")
+    return format_html(text, text=d["text"], title=d["title"])
+
+
+_LINES.update(
+    {
+        CHECKLIST_CREATED: lambda d: format_html(
+            _("added the checklist “{name}” to “{title}”"), name=d["name"], title=d["title"]
+        ),
+        CHECKLIST_RENAMED: lambda d: format_html(
+            _("renamed the checklist “{old}” to “{new}” on “{title}”"), old=d["old"], new=d["new"], title=d["title"]
+        ),
+        CHECKLIST_DELETED: lambda d: format_html(
+            _("deleted the checklist “{name}” of “{title}”"), name=d["name"], title=d["title"]
+        ),
+        CHECKLIST_ITEM_ADDED: lambda d: format_html(
+            _("added “{text}” to the checklist of “{title}”"), text=d["text"], title=d["title"]
+        ),
+        CHECKLIST_ITEM_RENAMED: lambda d: format_html(
+            _("renamed the checklist item “{old}” to “{text}” on “{title}”"),
+            old=d["old"],
+            text=d["text"],
+            title=d["title"],
+        ),
+        CHECKLIST_ITEM_TICKED: _ticked,
+        CHECKLIST_ITEM_MOVED: lambda d: format_html(_("reordered the checklist of “{title}”"), title=d["title"]),
+        CHECKLIST_ITEM_DELETED: lambda d: format_html(
+            _("deleted “{text}” from the checklist of “{title}”"), text=d["text"], title=d["title"]
+        ),
+    }
+)
 
 
 def describe(event: Activity) -> SafeString:

@@ -189,3 +189,36 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"settings of {self.user}"
+
+
+# Checklists (issue 14): named lists of items on a card, each item ticked or not.
+CHECKLIST_ITEM_MAX = 500
+
+
+class Checklist(models.Model):
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="checklists")
+    title = models.CharField(max_length=TITLE_MAX)
+    position = models.BigIntegerField(default=0)  # a gapped rank within its card
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["card", "position"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ChecklistItem(models.Model):
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
+    # The card too, so the card face counts items in one indexed subquery.
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="checklist_items")
+    text = models.CharField(max_length=CHECKLIST_ITEM_MAX)
+    done = models.BooleanField(default=False)
+    position = models.BigIntegerField(default=0)  # a gapped rank within its checklist
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["checklist", "position"]), models.Index(fields=["card", "done"])]
+
+    def __str__(self) -> str:
+        return self.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from board import converters  # noqa: F401 - registers <id:...>
-from board.views import accounts, boards, cards, changes, comments, members, pipelines, profiles
+from board.views import accounts, boards, cards, changes, checklists, comments, members, pipelines, profiles
 
 urlpatterns = [
     path("", boards.home, name="home"),
@@ -31,6 +31,14 @@ urlpatterns = [
     path("b/<id:board_id>/comments/<id:comment_id>/", comments.comment_detail, name="comment"),
     path("b/<id:board_id>/comments/<id:comment_id>/edit/", comments.comment_edit, name="comment-edit"),
     path("b/<id:board_id>/comments/<id:comment_id>/delete/", comments.comment_delete, name="comment-delete"),
+    path("b/<id:board_id>/c/<id:card_id>/checklists/", checklists.checklist_create, name="checklist-create"),
+    path("b/<id:board_id>/checklists/<id:checklist_id>/rename/", checklists.checklist_rename, name="checklist-rename"),
+    path("b/<id:board_id>/checklists/<id:checklist_id>/delete/", checklists.checklist_delete, name="checklist-delete"),
+    path("b/<id:board_id>/checklists/<id:checklist_id>/items/", checklists.item_create, name="checklist-item-create"),
+    path("b/<id:board_id>/items/<id:item_id>/rename/", checklists.item_rename, name="checklist-item-rename"),
+    path("b/<id:board_id>/items/<id:item_id>/tick/", checklists.item_tick, name="checklist-item-tick"),
+    path("b/<id:board_id>/items/<id:item_id>/move/", checklists.item_move, name="checklist-item-move"),
+    path("b/<id:board_id>/items/<id:item_id>/delete/", checklists.item_delete, name="checklist-item-delete"),
     path("b/<id:board_id>/activity/", boards.activity, name="activity"),
     path("b/<id:board_id>/members/", members.members, name="members"),
     path("b/<id:board_id>/members/add/", members.member_add, name="member-add"),

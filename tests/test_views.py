@@ -250,6 +250,50 @@ ENDPOINTS = [
     Endpoint("comment-delete-confirm", "GET", lambda w: burl(w, "comment-delete", w.comment.pk), "author-or-owner"),
     Endpoint("comment-delete", "POST", lambda w: burl(w, "comment-delete", w.comment.pk), "author-or-owner"),
     Endpoint("activity", "GET", lambda w: burl(w, "activity"), "read"),
+    Endpoint(
+        "checklist-create",
+        "POST",
+        lambda w: burl(w, "checklist-create", w.cards[0].pk),
+        "edit",
+        lambda w: {"title": "C"},
+    ),
+    Endpoint(
+        "checklist-rename",
+        "POST",
+        lambda w: burl(w, "checklist-rename", w.checklist.pk),
+        "edit",
+        lambda w: {"title": "D"},
+    ),
+    Endpoint("checklist-delete", "POST", lambda w: burl(w, "checklist-delete", w.checklist.pk), "edit"),
+    Endpoint(
+        "checklist-item-create",
+        "POST",
+        lambda w: burl(w, "checklist-item-create", w.checklist.pk),
+        "edit",
+        lambda w: {"text": "More"},
+    ),
+    Endpoint(
+        "checklist-item-rename",
+        "POST",
+        lambda w: burl(w, "checklist-item-rename", w.item.pk),
+        "edit",
+        lambda w: {"text": "Other"},
+    ),
+    Endpoint(
+        "checklist-item-tick",
+        "POST",
+        lambda w: burl(w, "checklist-item-tick", w.item.pk),
+        "edit",
+        lambda w: {"done": "1"},
+    ),
+    Endpoint(
+        "checklist-item-move",
+        "POST",
+        lambda w: burl(w, "checklist-item-move", w.item.pk),
+        "edit",
+        lambda w: {"position": "1"},
+    ),
+    Endpoint("checklist-item-delete", "POST", lambda w: burl(w, "checklist-item-delete", w.item.pk), "edit"),
     Endpoint("card-history", "GET", lambda w: burl(w, "activity") + f"?card={w.cards[0].pk}", "read"),
 ]
 
@@ -278,6 +322,8 @@ def endpoint(name: str) -> Endpoint:
 def commented(world):
     """The world, with a comment by the editor on the first card (for the comment endpoints)."""
     world.comment = services.comment_create(card=world.cards[0], author=world.editor, body="First!")
+    world.checklist = services.checklist_create(card=world.cards[0], title="Launch", actor=world.owner)
+    world.item = services.checklist_item_create(checklist=world.checklist, text="Write", actor=world.owner)
     return world
 
 

@@ -29,6 +29,16 @@ _SAYS: dict[str, Callable[[dict], str]] = {
     events.CARD_DELETED: lambda d: _("{actor} deleted “{title}”.").format_map(d),
     events.COMMENT_CREATED: lambda d: _("{actor} commented on “{title}”.").format_map(d),
     events.COMMENT_DELETED: lambda d: _("{actor} deleted a comment on “{title}”.").format_map(d),
+    events.CHECKLIST_CREATED: lambda d: _("{actor} added a checklist to “{title}”.").format_map(d),
+    events.CHECKLIST_RENAMED: lambda d: _("{actor} renamed a checklist of “{title}”.").format_map(d),
+    events.CHECKLIST_DELETED: lambda d: _("{actor} deleted a checklist of “{title}”.").format_map(d),
+    events.CHECKLIST_ITEM_ADDED: lambda d: _("{actor} added a checklist item to “{title}”.").format_map(d),
+    events.CHECKLIST_ITEM_RENAMED: lambda d: _("{actor} renamed a checklist item of “{title}”.").format_map(d),
+    events.CHECKLIST_ITEM_TICKED: lambda d: (
+        _("{actor} ticked “{text}” on “{title}”.") if d["done"] else _("{actor} unticked “{text}” on “{title}”.")
+    ).format_map(d),
+    events.CHECKLIST_ITEM_MOVED: lambda d: _("{actor} reordered a checklist of “{title}”.").format_map(d),
+    events.CHECKLIST_ITEM_DELETED: lambda d: _("{actor} deleted a checklist item of “{title}”.").format_map(d),
 }
 
 

@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from board import events, i18n, selectors
+from board.live import checklists
 from board.models import Activity, Board
 from board.templatetags.board_tags import ago
 
@@ -42,7 +43,7 @@ _CARD = {events.CARD_UPDATED, events.CLAIM_TAKEN, events.CLAIM_RELEASED, events.
 # What a card's fragment shows, from its row (selectors.fragment_rows): all but its pipeline.
 _SHOWN = itemgetter(
     "id", "board_id", "title", "rev", "updated_at", "editor", "claim_user", "claim_expires_at",
-    "has_description", "n_comments",
+    "has_description", "n_comments", "n_items", "n_done",
 )  # fmt: skip
 
 
@@ -252,17 +253,17 @@ def for_event(event: Activity, board: Board) -> str:
     if kind in _CARD_PLACE:
         parts.append(card_steps(board, event, context))
     cards = list(data.get("cards", ())) if kind == events.MEMBER_REMOVED else []
-    if kind in _CARD and event.card_id:
+    if (kind in _CARD or kind in events.CHECKLIST) and event.card_id:
         cards.append(event.card_id)
     if cards:
         rows = selectors.cards_by_id(board=board, ids=cards)
         parts.append(render_cards(board, rows, now=context["now"], by=event.actor_id, oob=True))
-    if kind == events.COMMENT_CREATED:
-        parts.append(comment(board, data["comment_id"], context, new=True))
-    if kind == events.COMMENT_EDITED:
-        parts.append(comment(board, data["comment_id"], context, new=False))
+    if kind in (events.COMMENT_CREATED, events.COMMENT_EDITED):
+        parts.append(comment(board, data["comment_id"], context, new=kind == events.COMMENT_CREATED))
     if kind == events.COMMENT_DELETED:
         parts.append(f'<li id="comment-{int(data["comment_id"])}" hx-swap-oob="delete" data-opt></li>')
+    if kind in events.CHECKLIST:
+        parts.append(checklists.for_event(event, context))
     if kind not in events.UNLISTED and kind != events.BOARD_DELETED:
         parts.append(activity_line(event, context))
     return "".join(parts)

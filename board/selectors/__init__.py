@@ -11,6 +11,7 @@ from board.selectors.cards import (
     fragment_rows,
     hidden_cards,
 )
+from board.selectors.checklists import card_checklists, checklist_item_of_board, checklist_of_board, item_before_number
 from board.selectors.history import ACTIVITY_PAGE, activity_page, card_comments, comment_of_board, comments_by_id
 from board.selectors.people import members, membership_of_board, online_users
 from board.selectors.pipelines import (
@@ -33,6 +34,10 @@ __all__ = [
     "board_pipelines_names",
     "boards_for_user",
     "card_before_number",
+    "card_checklists",
+    "checklist_item_of_board",
+    "checklist_of_board",
+    "item_before_number",
     "card_comments",
     "card_ids_matching",
     "card_number",

@@ -7,6 +7,16 @@ that the activity line, the live broadcast and the rest are made from.
 
 from board.services.boards import board_create, board_delete, board_rename
 from board.services.cards import ClaimHeld, StaleEdit, card_create, card_delete, card_move, card_update
+from board.services.checklists import (
+    checklist_create,
+    checklist_delete,
+    checklist_item_create,
+    checklist_item_delete,
+    checklist_item_move,
+    checklist_item_rename,
+    checklist_item_tick,
+    checklist_rename,
+)
 from board.services.claims import active_claim, claim_release, claim_take, claims_release_page
 from board.services.comments import clean_comment, comment_create, comment_delete, comment_update
 from board.services.common import Gone, clean_description, clean_title
@@ -33,6 +43,14 @@ __all__ = [
     "card_delete",
     "card_move",
     "card_update",
+    "checklist_create",
+    "checklist_delete",
+    "checklist_item_create",
+    "checklist_item_delete",
+    "checklist_item_move",
+    "checklist_item_rename",
+    "checklist_item_tick",
+    "checklist_rename",
     "claim_release",
     "claim_take",
     "claims_release_page",

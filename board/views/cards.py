@@ -44,6 +44,7 @@ def card_context(access: Access, card: Any, **extra: Any) -> dict[str, Any]:
         "is_owner": access.is_owner,
         "pipelines": selectors.board_pipelines_names(board=access.board),
         "comments": selectors.card_comments(card=card),
+        "checklists": selectors.card_checklists(card_id=card.pk),
         "history": history,
         "history_more": more,
         **extra,
