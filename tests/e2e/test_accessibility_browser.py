@@ -27,6 +27,23 @@ def open_card(page, world):
     page.wait_for_selector("#panel[open] .comment-form")
 
 
+def open_checklists(page, world):
+    # A card with a checklist (an item ticked, one's tools open), in the dialog.
+    from board import services
+
+    checklist = services.checklist_create(card=world.cards[0], title="Launch", actor=world.owner)
+    for text in ("Write", "Review"):
+        item = services.checklist_item_create(checklist=checklist, text=text, actor=world.owner)
+    services.checklist_item_tick(item=item, done=True, actor=world.owner)
+    page.reload()
+    page.wait_for_selector('#live-status[data-state="live"]', state="attached")
+    page.click(f"#card-{world.cards[0].pk} .card-link")
+    page.wait_for_selector("#panel[open] .checklists .cl-item")
+    tools = page.locator("#panel .cl-item summary").first
+    if tools.is_visible():  # a viewer has none
+        tools.click()
+
+
 def open_members(page, world):
     page.click("#board-head a[href$='/members/']")
     page.wait_for_selector("#panel[open] #member-list")
@@ -43,6 +60,8 @@ PAGES = {
     "board": ("board", "owner", None),
     "board-menus": ("board", "editor", open_menus),
     "card-dialog": ("board", "owner", open_card),
+    "card-checklists": ("board", "owner", open_checklists),
+    "viewer-card-checklists": ("board", "viewer", open_checklists),
     "members-panel": ("board", "owner", open_members),
     "viewer-board": ("board", "viewer", None),
     "login": ("/accounts/login/", None, None),
