@@ -9,3 +9,4 @@ class BoardConfig(AppConfig):
 
     def ready(self) -> None:
         from board.live import broadcast  # noqa: F401 - connects the event and logout receivers
+        from board.services import attachments  # noqa: F401 - a deleted attachment's files go on commit

@@ -50,6 +50,9 @@ CHECKLIST = (
     CHECKLIST_CREATED, CHECKLIST_RENAMED, CHECKLIST_DELETED, CHECKLIST_ITEM_ADDED,
     CHECKLIST_ITEM_RENAMED, CHECKLIST_ITEM_TICKED, CHECKLIST_ITEM_MOVED, CHECKLIST_ITEM_DELETED,
 )  # fmt: skip
+ATTACHMENT_ADDED = "attachment.added"
+ATTACHMENT_DELETED = "attachment.deleted"
+ATTACHMENT = (ATTACHMENT_ADDED, ATTACHMENT_DELETED)
 LEGACY = "legacy"  # a line written as English text before events were data
 
 # Kinds that make no line in the activity list: they change what a card shows, not the work.
@@ -155,6 +158,10 @@ _LINES.update(
             title=d["title"],
         ),
         CHECKLIST_ITEM_TICKED: _ticked,
+        ATTACHMENT_ADDED: lambda d: format_html(_("attached “{name}” to “{title}”"), name=d["name"], title=d["title"]),
+        ATTACHMENT_DELETED: lambda d: format_html(
+            _("removed the attachment “{name}” from “{title}”"), name=d["name"], title=d["title"]
+        ),
         CHECKLIST_ITEM_MOVED: lambda d: format_html(_("reordered the checklist of “{title}”"), title=d["title"]),
         CHECKLIST_ITEM_DELETED: lambda d: format_html(
             _("deleted “{text}” from the checklist of “{title}”"), text=d["text"], title=d["title"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -222,3 +223,33 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+# Attachments (issue 14): files on a card, kept in Django's default storage under names
+# nobody can guess; served only to members, through a view (board.views.attachments).
+ATTACHMENT_NAME_MAX = 255
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """A stored name of 192 random bits and nothing of the uploaded name (which stays in the row)."""
+    return f"attachments/{secrets.token_urlsafe(24)}"
+
+
+class Attachment(models.Model):
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(max_length=ATTACHMENT_NAME_MAX)  # as uploaded: shown and sent back as the filename
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    thumbnail = models.FileField(upload_to=attachment_path, max_length=200, blank=True)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["card", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,7 +5,18 @@ from __future__ import annotations
 from django.urls import path
 
 from board import converters  # noqa: F401 - registers <id:...>
-from board.views import accounts, boards, cards, changes, checklists, comments, members, pipelines, profiles
+from board.views import (
+    accounts,
+    attachments,
+    boards,
+    cards,
+    changes,
+    checklists,
+    comments,
+    members,
+    pipelines,
+    profiles,
+)
 
 urlpatterns = [
     path("", boards.home, name="home"),
@@ -39,6 +50,14 @@ urlpatterns = [
     path("b/<id:board_id>/items/<id:item_id>/tick/", checklists.item_tick, name="checklist-item-tick"),
     path("b/<id:board_id>/items/<id:item_id>/move/", checklists.item_move, name="checklist-item-move"),
     path("b/<id:board_id>/items/<id:item_id>/delete/", checklists.item_delete, name="checklist-item-delete"),
+    path("b/<id:board_id>/c/<id:card_id>/attachments/", attachments.attachment_create, name="attachment-create"),
+    path("b/<id:board_id>/files/<id:attachment_id>/", attachments.attachment_download, name="attachment"),
+    path(
+        "b/<id:board_id>/files/<id:attachment_id>/preview/",
+        attachments.attachment_thumbnail,
+        name="attachment-thumbnail",
+    ),
+    path("b/<id:board_id>/files/<id:attachment_id>/delete/", attachments.attachment_delete, name="attachment-delete"),
     path("b/<id:board_id>/activity/", boards.activity, name="activity"),
     path("b/<id:board_id>/members/", members.members, name="members"),
     path("b/<id:board_id>/members/add/", members.member_add, name="member-add"),

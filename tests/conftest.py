@@ -59,6 +59,12 @@ def _no_steps_of_earlier_tests():
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files go to the test's own directory (default_storage follows MEDIA_ROOT)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_layers():
     """Each test gets its own in-memory layer: its queues belong to one event loop."""
     from channels.layers import channel_layers

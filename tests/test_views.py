@@ -7,6 +7,7 @@ test_views_moves.py; comments, edit claims and activity in test_collaboration.py
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from collections.abc import Callable
@@ -15,8 +16,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from PIL import Image
 
 from board import services
 from board.models import Activity, Board, Card, Comment, EditClaim, Membership, Pipeline, Role
@@ -294,6 +297,16 @@ ENDPOINTS = [
         lambda w: {"position": "1"},
     ),
     Endpoint("checklist-item-delete", "POST", lambda w: burl(w, "checklist-item-delete", w.item.pk), "edit"),
+    Endpoint(
+        "attachment-create",
+        "POST",
+        lambda w: burl(w, "attachment-create", w.cards[0].pk),
+        "edit",
+        lambda w: {"file": SimpleUploadedFile("more.txt", b"more")},
+    ),
+    Endpoint("attachment", "GET", lambda w: burl(w, "attachment", w.attachment.pk), "read"),
+    Endpoint("attachment-thumbnail", "GET", lambda w: burl(w, "attachment-thumbnail", w.picture.pk), "read"),
+    Endpoint("attachment-delete", "POST", lambda w: burl(w, "attachment-delete", w.attachment.pk), "edit"),
     Endpoint("card-history", "GET", lambda w: burl(w, "activity") + f"?card={w.cards[0].pk}", "read"),
 ]
 
@@ -311,6 +324,15 @@ URL_OF = {
     "card-history": "activity",
 }
 
+
+def png_bytes(size: tuple[int, int] = (4, 3)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = png_bytes()
+
 ROLES = ["owner", "editor", "viewer", "stranger", "anonymous"]
 
 
@@ -321,9 +343,18 @@ def endpoint(name: str) -> Endpoint:
 @pytest.fixture
 def commented(world):
     """The world, with a comment by the editor on the first card (for the comment endpoints)."""
+    return with_everything(world)
+
+
+def with_everything(world):
+    """A comment by the editor, a checklist with an item and two attachments on the first card."""
     world.comment = services.comment_create(card=world.cards[0], author=world.editor, body="First!")
     world.checklist = services.checklist_create(card=world.cards[0], title="Launch", actor=world.owner)
     world.item = services.checklist_item_create(checklist=world.checklist, text="Write", actor=world.owner)
+    upload = SimpleUploadedFile("notes.txt", b"some notes")
+    world.attachment = services.attachment_create(card=world.cards[0], upload=upload, actor=world.owner)
+    picture = SimpleUploadedFile("dot.png", PNG)
+    world.picture = services.attachment_create(card=world.cards[0], upload=picture, actor=world.owner)
     return world
 
 

@@ -39,6 +39,8 @@ _SAYS: dict[str, Callable[[dict], str]] = {
     ).format_map(d),
     events.CHECKLIST_ITEM_MOVED: lambda d: _("{actor} reordered a checklist of “{title}”.").format_map(d),
     events.CHECKLIST_ITEM_DELETED: lambda d: _("{actor} deleted a checklist item of “{title}”.").format_map(d),
+    events.ATTACHMENT_ADDED: lambda d: _("{actor} attached “{name}” to “{title}”.").format_map(d),
+    events.ATTACHMENT_DELETED: lambda d: _("{actor} removed an attachment from “{title}”.").format_map(d),
 }
 
 

@@ -1,4 +1,4 @@
-"""What a checklist event changes in an open card dialog (the card face is re-rendered with the card's fragment).
+"""What a checklist or attachment event changes in an open card dialog (the face comes with the card).
 
 A new checklist is appended to the card's list of checklists, a deleted one removed, and any
 other change re-renders that one checklist, on every page showing the card (optional: a page
@@ -16,6 +16,11 @@ from board.models import Activity
 
 
 def for_event(event: Activity, context: dict[str, Any]) -> str:
+    if event.kind in events.ATTACHMENT:  # the card's list of attachments, where a dialog shows it
+        shown = {**context, "card": {"id": event.card_id}, "oob": True}
+        return render_to_string(
+            "board/attachments.html#list", {**shown, "attachments": selectors.card_attachments(card_id=event.card_id)}
+        ).strip()
     checklist_id = int(event.data["checklist_id"])
     if event.kind == events.CHECKLIST_DELETED:
         return f'<div id="checklist-{checklist_id}" hx-swap-oob="delete" data-opt></div>'

@@ -43,7 +43,7 @@ _CARD = {events.CARD_UPDATED, events.CLAIM_TAKEN, events.CLAIM_RELEASED, events.
 # What a card's fragment shows, from its row (selectors.fragment_rows): all but its pipeline.
 _SHOWN = itemgetter(
     "id", "board_id", "title", "rev", "updated_at", "editor", "claim_user", "claim_expires_at",
-    "has_description", "n_comments", "n_items", "n_done",
+    "has_description", "n_comments", "n_items", "n_done", "n_attachments",
 )  # fmt: skip
 
 
@@ -253,7 +253,7 @@ def for_event(event: Activity, board: Board) -> str:
     if kind in _CARD_PLACE:
         parts.append(card_steps(board, event, context))
     cards = list(data.get("cards", ())) if kind == events.MEMBER_REMOVED else []
-    if (kind in _CARD or kind in events.CHECKLIST) and event.card_id:
+    if (kind in _CARD or kind in events.CHECKLIST or kind in events.ATTACHMENT) and event.card_id:
         cards.append(event.card_id)
     if cards:
         rows = selectors.cards_by_id(board=board, ids=cards)
@@ -262,7 +262,7 @@ def for_event(event: Activity, board: Board) -> str:
         parts.append(comment(board, data["comment_id"], context, new=kind == events.COMMENT_CREATED))
     if kind == events.COMMENT_DELETED:
         parts.append(f'<li id="comment-{int(data["comment_id"])}" hx-swap-oob="delete" data-opt></li>')
-    if kind in events.CHECKLIST:
+    if kind in events.CHECKLIST or kind in events.ATTACHMENT:
         parts.append(checklists.for_event(event, context))
     if kind not in events.UNLISTED and kind != events.BOARD_DELETED:
         parts.append(activity_line(event, context))

@@ -1,6 +1,7 @@
 """Reads shaped for templates: scoped by board, a constant number of queries whatever its size."""
 
 from board.selectors.access import Access, board_access, boards_for_user, role_of
+from board.selectors.attachments import attachment_of_board, card_attachments
 from board.selectors.cards import (
     card_before_number,
     card_ids_matching,
@@ -29,6 +30,8 @@ __all__ = [
     "THEME_COOKIE",
     "Access",
     "activity_page",
+    "attachment_of_board",
+    "card_attachments",
     "board_access",
     "board_pipelines",
     "board_pipelines_names",

@@ -5,6 +5,7 @@ these. Each takes the board's row lock first (common.lock_board) and records the
 that the activity line, the live broadcast and the rest are made from.
 """
 
+from board.services.attachments import attachment_create, attachment_delete
 from board.services.boards import board_create, board_delete, board_rename
 from board.services.cards import ClaimHeld, StaleEdit, card_create, card_delete, card_move, card_update
 from board.services.checklists import (
@@ -36,6 +37,8 @@ __all__ = [
     "Gone",
     "StaleEdit",
     "active_claim",
+    "attachment_create",
+    "attachment_delete",
     "board_create",
     "board_delete",
     "board_rename",
