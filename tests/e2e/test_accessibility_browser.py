@@ -3,8 +3,12 @@ on any page a person uses, in the light theme and the dark one."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,13 +32,17 @@ def open_card(page, world):
 
 
 def open_checklists(page, world):
-    # A card with a checklist (an item ticked, one's tools open), in the dialog.
+    # A card with a checklist (an item ticked, one's tools open) and attachments (a preview), in the dialog.
     from board import services
 
     checklist = services.checklist_create(card=world.cards[0], title="Launch", actor=world.owner)
     for text in ("Write", "Review"):
         item = services.checklist_item_create(checklist=checklist, text=text, actor=world.owner)
     services.checklist_item_tick(item=item, done=True, actor=world.owner)
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 90, 200)).save(picture, "PNG")
+    for name, content in (("plan.png", picture.getvalue()), ("報告書.pdf", b"%PDF-1.4")):
+        services.attachment_create(card=world.cards[0], upload=SimpleUploadedFile(name, content), actor=world.owner)
     page.reload()
     page.wait_for_selector('#live-status[data-state="live"]', state="attached")
     page.click(f"#card-{world.cards[0].pk} .card-link")

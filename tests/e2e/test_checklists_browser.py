@@ -1,13 +1,16 @@
-"""Checklists in real Chromium: ticked, dragged and moved by keyboard live on the other page; plain forms without JS."""
+"""Checklists and attachments in real Chromium: live on the other page, by mouse and keyboard, and without JS."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from board import services
-from board.models import Checklist, ChecklistItem, Profile
+from board.models import Attachment, Checklist, ChecklistItem, Profile
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -150,11 +153,60 @@ def test_screenshots_of_a_card_with_a_checklist(world, live_url, open_board, wid
         text="A rather long item that has to wrap on a phone screen",
         actor=world.owner,
     )
+    picture = io.BytesIO()
+    Image.new("RGB", (640, 480), (40, 120, 200)).save(picture, "PNG")
+    for name, content in (("diagram.png", picture.getvalue()), ("議事録 2026年12月.pdf", b"%PDF-1.4")):
+        services.attachment_create(card=world.cards[0], upload=SimpleUploadedFile(name, content), actor=world.owner)
     Profile.objects.create(user=world.owner, theme=scheme)
     page = open_board(live_url, world.owner, world.board, viewport={"width": width, "height": 900})
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"board-{scheme}-{width}.png"))
     open_card(page, world)
     page.click("#panel .cl-item:nth-child(2) summary")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#panel img.thumb')].every(i => i.complete && i.naturalWidth)"
+    )
     page.screenshot(path=str(SHOTS / f"card-{scheme}-{width}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_an_upload_reaches_the_other_members_face_and_dialog_and_downloads_by_its_name(
+    world, live_url, open_board, tmp_path
+):
+    sender = open_board(live_url, world.editor, world.board, accept_downloads=True)
+    watcher = open_board(live_url, world.viewer, world.board, accept_downloads=True)
+    open_card(sender, world)
+    open_card(watcher, world)
+    picture = tmp_path / "写真.png"
+    Image.new("RGB", (800, 600), (200, 40, 40)).save(picture)
+    sender.set_input_files("#panel .attachments input[type=file]", str(picture))
+    sender.click("#panel .attachments form button")
+    face = f"#card-{world.cards[0].pk} .n-files"
+    watcher.wait_for_selector(face, timeout=LIVE)
+    assert watcher.text_content(face) == "11 attachment"  # the count shown, then the one said
+    watcher.wait_for_selector("#panel .attachment img.thumb", timeout=LIVE)
+    assert watcher.evaluate("document.querySelector('#panel .attachment img.thumb').naturalWidth") > 0
+    assert not watcher.is_visible("#panel .attachments form")  # a viewer downloads, never uploads
+    with watcher.expect_download() as download:
+        watcher.click("#panel .attachment a")
+    assert download.value.suggested_filename == "写真.png"
+    assert Path(download.value.path()).read_bytes() == picture.read_bytes()
+
+
+def test_without_javascript_a_file_is_uploaded_and_deleted_with_plain_forms(world, live_url, open_board, tmp_path):
+    page = open_board(live_url, None, java_script_enabled=False)
+    page.goto(f"{live_url}/accounts/login/")
+    page.fill("input[name=username]", world.editor.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stack button")
+    card_url = f"{live_url}/b/{world.board.pk}/c/{world.cards[0].pk}/"
+    page.goto(card_url)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("plain")
+    page.set_input_files("#panel .attachments input[type=file]", str(notes))
+    page.click("#panel .attachments form button")
+    page.wait_for_url(card_url)
+    assert page.text_content("#panel .attachment a") == "notes.txt"
+    page.click("#panel .attachment button.danger")
+    page.wait_for_url(card_url)
+    assert page.locator("#panel .attachment a").count() == 0 and not Attachment.objects.exists()
