@@ -11,4 +11,3 @@ class BoardConfig(AppConfig):
         from board.api import schema  # noqa: F401 - the Bearer token in the OpenAPI schema
         from board.hooks import outbox  # noqa: F401 - connects the webhook outbox to recorded events
         from board.live import broadcast  # noqa: F401 - connects the event and logout receivers
-        from board.services import attachments  # noqa: F401 - a deleted attachment's files go on commit

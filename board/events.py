@@ -45,21 +45,6 @@ LABEL_CREATED = "label.created"
 LABEL_UPDATED = "label.updated"
 LABEL_DELETED = "label.deleted"
 CARD_LABELS_SET = "card.labels_set"
-CHECKLIST_CREATED = "checklist.created"
-CHECKLIST_RENAMED = "checklist.renamed"
-CHECKLIST_DELETED = "checklist.deleted"
-CHECKLIST_ITEM_ADDED = "checklist.item_added"
-CHECKLIST_ITEM_RENAMED = "checklist.item_renamed"
-CHECKLIST_ITEM_TICKED = "checklist.item_ticked"
-CHECKLIST_ITEM_MOVED = "checklist.item_moved"
-CHECKLIST_ITEM_DELETED = "checklist.item_deleted"
-CHECKLIST = (
-    CHECKLIST_CREATED, CHECKLIST_RENAMED, CHECKLIST_DELETED, CHECKLIST_ITEM_ADDED,
-    CHECKLIST_ITEM_RENAMED, CHECKLIST_ITEM_TICKED, CHECKLIST_ITEM_MOVED, CHECKLIST_ITEM_DELETED,
-)  # fmt: skip
-ATTACHMENT_ADDED = "attachment.added"
-ATTACHMENT_DELETED = "attachment.deleted"
-ATTACHMENT = (ATTACHMENT_ADDED, ATTACHMENT_DELETED)
 LEGACY = "legacy"  # a line written as English text before events were data
 
 # Kinds that make no line in the activity list: they change what a card shows, not the work.
@@ -181,44 +166,12 @@ def _card_labels_set(data: dict) -> SafeString:
     return format_html(text, title=data["title"], added=added, removed=removed)
 
 
-def _ticked(d: dict) -> SafeString:
-    text = _("ticked “{text}” on “{title}”") if d["done"] else _("unticked “{text}” on “{title}”")
-    return format_html(text, text=d["text"], title=d["title"])
-
-
 _LINES.update(
     {
         LABEL_CREATED: lambda d: format_html(_("added the label “{name}”"), name=d["name"]),
         LABEL_UPDATED: _label_updated,
         LABEL_DELETED: lambda d: format_html(_("deleted the label “{name}”"), name=d["name"]),
         CARD_LABELS_SET: _card_labels_set,
-        CHECKLIST_CREATED: lambda d: format_html(
-            _("added the checklist “{name}” to “{title}”"), name=d["name"], title=d["title"]
-        ),
-        CHECKLIST_RENAMED: lambda d: format_html(
-            _("renamed the checklist “{old}” to “{new}” on “{title}”"), old=d["old"], new=d["new"], title=d["title"]
-        ),
-        CHECKLIST_DELETED: lambda d: format_html(
-            _("deleted the checklist “{name}” of “{title}”"), name=d["name"], title=d["title"]
-        ),
-        CHECKLIST_ITEM_ADDED: lambda d: format_html(
-            _("added “{text}” to the checklist of “{title}”"), text=d["text"], title=d["title"]
-        ),
-        CHECKLIST_ITEM_RENAMED: lambda d: format_html(
-            _("renamed the checklist item “{old}” to “{text}” on “{title}”"),
-            old=d["old"],
-            text=d["text"],
-            title=d["title"],
-        ),
-        CHECKLIST_ITEM_TICKED: _ticked,
-        ATTACHMENT_ADDED: lambda d: format_html(_("attached “{name}” to “{title}”"), name=d["name"], title=d["title"]),
-        ATTACHMENT_DELETED: lambda d: format_html(
-            _("removed the attachment “{name}” from “{title}”"), name=d["name"], title=d["title"]
-        ),
-        CHECKLIST_ITEM_MOVED: lambda d: format_html(_("reordered the checklist of “{title}”"), title=d["title"]),
-        CHECKLIST_ITEM_DELETED: lambda d: format_html(
-            _("deleted “{text}” from the checklist of “{title}”"), text=d["text"], title=d["title"]
-        ),
     }
 )
 

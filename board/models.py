@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -303,69 +302,6 @@ class Label(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [models.UniqueConstraint(fields=["board", "name"], name="one_label_name_per_board")]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-# Checklists (issue 14): named lists of items on a card, each item ticked or not.
-CHECKLIST_ITEM_MAX = 500
-
-
-class Checklist(models.Model):
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="checklists")
-    title = models.CharField(max_length=TITLE_MAX)
-    position = models.BigIntegerField(default=0)  # a gapped rank within its card
-
-    class Meta:
-        ordering = ["position", "id"]
-        indexes = [models.Index(fields=["card", "position"])]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class ChecklistItem(models.Model):
-    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
-    # The card too, so the card face counts items in one indexed subquery.
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="checklist_items")
-    text = models.CharField(max_length=CHECKLIST_ITEM_MAX)
-    done = models.BooleanField(default=False)
-    position = models.BigIntegerField(default=0)  # a gapped rank within its checklist
-
-    class Meta:
-        ordering = ["position", "id"]
-        indexes = [models.Index(fields=["checklist", "position"]), models.Index(fields=["card", "done"])]
-
-    def __str__(self) -> str:
-        return self.text
-
-
-# Attachments (issue 14): files on a card, kept in Django's default storage under names
-# nobody can guess; served only to members, through a view (board.views.attachments).
-ATTACHMENT_NAME_MAX = 255
-
-
-def attachment_path(instance: Attachment, filename: str) -> str:
-    """A stored name of 192 random bits and nothing of the uploaded name (which stays in the row)."""
-    return f"attachments/{secrets.token_urlsafe(24)}"
-
-
-class Attachment(models.Model):
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="attachments")
-    name = models.CharField(max_length=ATTACHMENT_NAME_MAX)  # as uploaded: shown and sent back as the filename
-    file = models.FileField(upload_to=attachment_path, max_length=200)
-    thumbnail = models.FileField(upload_to=attachment_path, max_length=200, blank=True)
-    size = models.PositiveBigIntegerField()
-    content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["card", "created_at"])]
 
     def __str__(self) -> str:
         return self.name

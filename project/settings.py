@@ -245,23 +245,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 
 
-# Attachments go through Django's storage API: files under MEDIA_ROOT by default; any other
-# backend (e.g. django-storages' "storages.backends.s3.S3Storage", installed and configured
-# by its own settings) by naming it in LIVEBOARD_STORAGE_BACKEND. MEDIA_ROOT is never served
-# as it is: every download goes through a view that checks membership (board.views.attachments).
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-MEDIA_URL = "/media/"
-# Largest attachment, in bytes (10 MB); nginx's client_max_body_size must let it through.
-LIVEBOARD_ATTACHMENT_MAX_BYTES = int(os.environ.get("LIVEBOARD_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
-# Uploads above 2.5 MB are spooled to a temporary file, not held in memory; a form's other
-# fields stay small (2.5 MB of them at most); stored files are not readable by other users.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-FILE_UPLOAD_PERMISSIONS = 0o640
-FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
-
 STORAGES = {
-    "default": {"BACKEND": os.environ.get("LIVEBOARD_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "project.storage.StaticFilesStorage"},
 }
 # When debugging whitenoise also finds files straight from the sources; in production it

@@ -478,30 +478,6 @@
     if (moving && moving.mode === "mouse" && !moving.dropped) finish(false);
   });
 
-  // Checklist items: dragged within their list; the drop posts the new neighbours.
-  var item = null;
-  function itemOf(e) { return e.target.closest && e.target.closest(".cl-item"); }
-  document.addEventListener("dragstart", function (e) {
-    var el = itemOf(e);
-    if (!el) return;
-    if (!canEdit()) return e.preventDefault();
-    item = { el: el, next: el.nextElementSibling };
-    e.dataTransfer.setData("text/plain", el.id);
-  });
-  document.addEventListener("dragover", function (e) {
-    var over = item && itemOf(e), el = item && item.el, r;
-    if (!over || over.parentElement !== el.parentElement) return;
-    e.preventDefault();
-    r = over.getBoundingClientRect();
-    if (over !== el) moveNode(over.parentElement, el, e.clientY < r.top + r.height / 2 ? over : over.nextSibling);
-  });
-  document.addEventListener("dragend", function () {
-    var el = item && item.el, p = el && el.previousElementSibling, n = el && el.nextElementSibling;
-    if (!el || n === item.next) return (item = null);
-    item = null;
-    htmx.ajax("POST", el.getAttribute("data-move-url"), { source: el, values: { after: p ? p.getAttribute("data-item") : "", before: n ? n.getAttribute("data-item") : "" }, swap: "none" });
-  });
-
   // Touch: press and hold, then drag; a short tap still opens the card.
   var hold = null;
   document.addEventListener("pointerdown", function (e) {

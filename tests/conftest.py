@@ -13,7 +13,6 @@ from django.test import Client, override_settings
 from board import services
 from board.live import broadcast, fragments
 from board.models import Board, Card, Pipeline, Role
-from tests import servers
 
 PASSWORD = "a-long-test-password-1"
 
@@ -57,16 +56,6 @@ def _no_steps_of_earlier_tests():
 
     caches["steps"].clear()
     caches["default"].clear()  # and the languages their pages read (board.live.languages)
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(request, settings, tmp_path):
-    """Uploaded files go to the test's own directory (default_storage follows MEDIA_ROOT); in a
-    browser test to the one the session's server was started with (tests/servers.server_env)."""
-    if request.node.get_closest_marker("browser"):
-        settings.MEDIA_ROOT = str(servers.media_root())
-    else:
-        settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -21,11 +20,6 @@ from django.db import connection
 from bench.procs import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def media_root() -> Path:
-    """Where this test run's servers keep uploads (and its browser tests put theirs)."""
-    return Path(tempfile.gettempdir()) / f"liveboard-test-media-{os.getpid()}"
 
 
 def server_env(**extra: str) -> dict[str, str]:
@@ -41,7 +35,6 @@ def server_env(**extra: str) -> dict[str, str]:
     env.setdefault("LIVEBOARD_DEPLOYMENT", settings.DEPLOYMENT)
     env["DEBUG"] = "1"
     env["FAST_PASSWORD_HASHING"] = "1"
-    env["MEDIA_ROOT"] = str(media_root())  # files this process stores, the server serves
     env.update(extra)
     return env
 

@@ -425,53 +425,6 @@ LINES = [
     (events.LABEL_DELETED, {"label_id": 1, "name": "Bug", "cards": [2]}, "deleted the label “Bug”"),
     (events.CARD_LABELS_SET, {"title": T, "added": ["Bug", "UX"], "removed": []}, "labelled “Ship it” Bug, UX"),
     (events.LEGACY, {"verb": "moved", "text": "moved “Old” from A to B"}, "moved “Old” from A to B"),
-    (events.CHECKLIST_CREATED, {"checklist_id": 1, "name": "Go", "title": T}, "added the checklist “Go” to “Ship it”"),
-    (
-        events.CHECKLIST_RENAMED,
-        {"checklist_id": 1, "old": "Go", "new": "Launch", "title": T},
-        "renamed the checklist “Go” to “Launch” on “Ship it”",
-    ),
-    (
-        events.CHECKLIST_DELETED,
-        {"checklist_id": 1, "name": "Go", "title": T},
-        "deleted the checklist “Go” of “Ship it”",
-    ),
-    (
-        events.CHECKLIST_ITEM_ADDED,
-        {"checklist_id": 1, "item_id": 2, "text": "Test", "name": "Go", "title": T},
-        "added “Test” to the checklist of “Ship it”",
-    ),
-    (
-        events.CHECKLIST_ITEM_RENAMED,
-        {"checklist_id": 1, "item_id": 2, "old": "Test", "text": "Tests", "title": T},
-        "renamed the checklist item “Test” to “Tests” on “Ship it”",
-    ),
-    (
-        events.CHECKLIST_ITEM_TICKED,
-        {"checklist_id": 1, "item_id": 2, "text": "Test", "done": True, "title": T},
-        "ticked “Test” on “Ship it”",
-    ),
-    (
-        events.CHECKLIST_ITEM_TICKED,
-        {"checklist_id": 1, "item_id": 2, "text": "Test", "done": False, "title": T},
-        "unticked “Test” on “Ship it”",
-    ),
-    (
-        events.CHECKLIST_ITEM_MOVED,
-        {"checklist_id": 1, "item_id": 2, "title": T},
-        "reordered the checklist of “Ship it”",
-    ),
-    (
-        events.CHECKLIST_ITEM_DELETED,
-        {"checklist_id": 1, "item_id": 2, "text": "Test", "title": T},
-        "deleted “Test” from the checklist of “Ship it”",
-    ),
-    (events.ATTACHMENT_ADDED, {"attachment_id": 1, "name": "a.pdf", "title": T}, "attached “a.pdf” to “Ship it”"),
-    (
-        events.ATTACHMENT_DELETED,
-        {"attachment_id": 1, "name": "a.pdf", "title": T},
-        "removed the attachment “a.pdf” from “Ship it”",
-    ),
 ]
 
 

@@ -7,7 +7,6 @@ test_views_moves.py; comments, edit claims and activity in test_collaboration.py
 from __future__ import annotations
 
 import html
-import io
 import json
 import re
 from collections.abc import Callable
@@ -19,7 +18,6 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from PIL import Image
 
 from board import services
 from board.api.tokens import token_create
@@ -313,60 +311,6 @@ ENDPOINTS = [
         "card-labels", "POST", lambda w: burl(w, "card-labels", w.cards[0].pk), "edit", lambda w: {"label": w.label.pk}
     ),
     Endpoint("activity", "GET", lambda w: burl(w, "activity"), "read"),
-    Endpoint(
-        "checklist-create",
-        "POST",
-        lambda w: burl(w, "checklist-create", w.cards[0].pk),
-        "edit",
-        lambda w: {"title": "C"},
-    ),
-    Endpoint(
-        "checklist-rename",
-        "POST",
-        lambda w: burl(w, "checklist-rename", w.checklist.pk),
-        "edit",
-        lambda w: {"title": "D"},
-    ),
-    Endpoint("checklist-delete", "POST", lambda w: burl(w, "checklist-delete", w.checklist.pk), "edit"),
-    Endpoint(
-        "checklist-item-create",
-        "POST",
-        lambda w: burl(w, "checklist-item-create", w.checklist.pk),
-        "edit",
-        lambda w: {"text": "More"},
-    ),
-    Endpoint(
-        "checklist-item-rename",
-        "POST",
-        lambda w: burl(w, "checklist-item-rename", w.item.pk),
-        "edit",
-        lambda w: {"text": "Other"},
-    ),
-    Endpoint(
-        "checklist-item-tick",
-        "POST",
-        lambda w: burl(w, "checklist-item-tick", w.item.pk),
-        "edit",
-        lambda w: {"done": "1"},
-    ),
-    Endpoint(
-        "checklist-item-move",
-        "POST",
-        lambda w: burl(w, "checklist-item-move", w.item.pk),
-        "edit",
-        lambda w: {"position": "1"},
-    ),
-    Endpoint("checklist-item-delete", "POST", lambda w: burl(w, "checklist-item-delete", w.item.pk), "edit"),
-    Endpoint(
-        "attachment-create",
-        "POST",
-        lambda w: burl(w, "attachment-create", w.cards[0].pk),
-        "edit",
-        lambda w: {"file": SimpleUploadedFile("more.txt", b"more")},
-    ),
-    Endpoint("attachment", "GET", lambda w: burl(w, "attachment", w.attachment.pk), "read"),
-    Endpoint("attachment-thumbnail", "GET", lambda w: burl(w, "attachment-thumbnail", w.picture.pk), "read"),
-    Endpoint("attachment-delete", "POST", lambda w: burl(w, "attachment-delete", w.attachment.pk), "edit"),
     Endpoint("card-history", "GET", lambda w: burl(w, "activity") + f"?card={w.cards[0].pk}", "read"),
     Endpoint("board-export-json", "GET", lambda w: burl(w, "board-export-json"), "read"),
     Endpoint("board-export-csv", "GET", lambda w: burl(w, "board-export-csv"), "read"),
@@ -449,15 +393,6 @@ URL_OF = {
     "hooks-create": "hooks",
 }
 
-
-def png_bytes(size: tuple[int, int] = (4, 3)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
-
-
-PNG = png_bytes()
-
 ROLES = ["owner", "editor", "viewer", "stranger", "anonymous"]
 
 
@@ -468,19 +403,8 @@ def endpoint(name: str) -> Endpoint:
 @pytest.fixture
 def commented(world):
     """The world, with a comment by the editor on the first card (for the comment endpoints)."""
-    return with_everything(world)
-
-
-def with_everything(world):
-    """A comment by the editor, a label, a checklist with an item and two attachments on the first card."""
     world.comment = services.comment_create(card=world.cards[0], author=world.editor, body="First!")
     world.label = services.label_create(board=world.board, name="Bug", colour="red", actor=world.owner)
-    world.checklist = services.checklist_create(card=world.cards[0], title="Launch", actor=world.owner)
-    world.item = services.checklist_item_create(checklist=world.checklist, text="Write", actor=world.owner)
-    upload = SimpleUploadedFile("notes.txt", b"some notes")
-    world.attachment = services.attachment_create(card=world.cards[0], upload=upload, actor=world.owner)
-    picture = SimpleUploadedFile("dot.png", PNG)
-    world.picture = services.attachment_create(card=world.cards[0], upload=picture, actor=world.owner)
     return world
 
 

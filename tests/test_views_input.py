@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from board import services
 from board.models import Card
 from board.services import ranks
 from tests.test_views import (
@@ -25,7 +26,6 @@ from tests.test_views import (
     flash_text,
     snapshot,
     text_of,
-    with_everything,
 )
 
 TOO_LARGE = ["99999999999999999999", "9223372036854775808"]  # 20 digits; 2**63, one past the largest id
@@ -33,8 +33,10 @@ TOO_LARGE = ["99999999999999999999", "9223372036854775808"]  # 20 digits; 2**63,
 
 @pytest.fixture
 def commented(world):
-    """The world, with a comment, a label, a checklist and attachments on the first card (see tests/test_views.py)."""
-    return with_everything(world)
+    """The world, with a comment by the editor on the first card (as tests/test_views.py has it)."""
+    world.comment = services.comment_create(card=world.cards[0], author=world.editor, body="First!")
+    world.label = services.label_create(board=world.board, name="Bug", colour="red", actor=world.owner)
+    return world
 
 
 def with_csrf(user, *, htmx: bool) -> tuple[Client, str]:

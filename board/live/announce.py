@@ -41,18 +41,6 @@ _SAYS: dict[str, Callable[[dict], str]] = {
     events.LABEL_UPDATED: lambda d: _("{actor} changed the label “{old_name}”.").format_map(d),
     events.LABEL_DELETED: lambda d: _("{actor} deleted the label “{name}”.").format_map(d),
     events.CARD_LABELS_SET: lambda d: _("{actor} changed the labels of “{title}”.").format_map(d),
-    events.CHECKLIST_CREATED: lambda d: _("{actor} added a checklist to “{title}”.").format_map(d),
-    events.CHECKLIST_RENAMED: lambda d: _("{actor} renamed a checklist of “{title}”.").format_map(d),
-    events.CHECKLIST_DELETED: lambda d: _("{actor} deleted a checklist of “{title}”.").format_map(d),
-    events.CHECKLIST_ITEM_ADDED: lambda d: _("{actor} added a checklist item to “{title}”.").format_map(d),
-    events.CHECKLIST_ITEM_RENAMED: lambda d: _("{actor} renamed a checklist item of “{title}”.").format_map(d),
-    events.CHECKLIST_ITEM_TICKED: lambda d: (
-        _("{actor} ticked “{text}” on “{title}”.") if d["done"] else _("{actor} unticked “{text}” on “{title}”.")
-    ).format_map(d),
-    events.CHECKLIST_ITEM_MOVED: lambda d: _("{actor} reordered a checklist of “{title}”.").format_map(d),
-    events.CHECKLIST_ITEM_DELETED: lambda d: _("{actor} deleted a checklist item of “{title}”.").format_map(d),
-    events.ATTACHMENT_ADDED: lambda d: _("{actor} attached “{name}” to “{title}”.").format_map(d),
-    events.ATTACHMENT_DELETED: lambda d: _("{actor} removed an attachment from “{title}”.").format_map(d),
 }
 
 

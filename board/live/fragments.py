@@ -23,7 +23,6 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from board import events, i18n, selectors
-from board.live import checklists
 from board.models import Activity, Board, LabelColour
 from board.templatetags.board_tags import ago
 
@@ -55,7 +54,7 @@ _CARD = {
 # What a card's fragment shows, from its row (selectors.fragment_rows): all but its pipeline.
 _SHOWN = itemgetter(
     "id", "board_id", "title", "rev", "updated_at", "editor", "claim_user", "claim_expires_at",
-    "has_description", "n_comments", "n_items", "n_done", "n_attachments",
+    "has_description", "n_comments",
 )  # fmt: skip
 
 
@@ -293,17 +292,17 @@ def for_event(event: Activity, board: Board) -> str:
     if kind in _LABELS:
         parts.append(labels_panel(board, context))
     cards = list(data.get("cards", ())) if kind in (events.MEMBER_REMOVED, *_LABELS) else []
-    if (kind in _CARD or kind in events.CHECKLIST or kind in events.ATTACHMENT) and event.card_id:
+    if kind in _CARD and event.card_id:
         cards.append(event.card_id)
     if cards:
         rows = selectors.cards_by_id(board=board, ids=cards)
         parts.append(render_cards(board, rows, now=context["now"], by=event.actor_id, oob=True))
-    if kind in (events.COMMENT_CREATED, events.COMMENT_EDITED):
-        parts.append(comment(board, data["comment_id"], context, new=kind == events.COMMENT_CREATED))
+    if kind == events.COMMENT_CREATED:
+        parts.append(comment(board, data["comment_id"], context, new=True))
+    if kind == events.COMMENT_EDITED:
+        parts.append(comment(board, data["comment_id"], context, new=False))
     if kind == events.COMMENT_DELETED:
         parts.append(f'<li id="comment-{int(data["comment_id"])}" hx-swap-oob="delete" data-opt></li>')
-    if kind in events.CHECKLIST or kind in events.ATTACHMENT:
-        parts.append(checklists.for_event(event, context))
     if kind not in events.UNLISTED and kind != events.BOARD_DELETED:
         parts.append(activity_line(event, context))
     return "".join(parts)

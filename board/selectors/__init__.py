@@ -1,7 +1,6 @@
 """Reads shaped for templates: scoped by board, a constant number of queries whatever its size."""
 
 from board.selectors.access import Access, board_access, boards_for_user, role_of
-from board.selectors.attachments import attachment_of_board, card_attachments
 from board.selectors.cards import (
     card_before_number,
     card_ids_matching,
@@ -12,7 +11,6 @@ from board.selectors.cards import (
     fragment_rows,
     hidden_cards,
 )
-from board.selectors.checklists import card_checklists, checklist_item_of_board, checklist_of_board, item_before_number
 from board.selectors.history import ACTIVITY_PAGE, activity_page, card_comments, comment_of_board, comments_by_id
 from board.selectors.labels import board_labels, label_of_board, labels_of_cards
 from board.selectors.people import members, membership_of_board, online_users
@@ -31,18 +29,12 @@ __all__ = [
     "THEME_COOKIE",
     "Access",
     "activity_page",
-    "attachment_of_board",
-    "card_attachments",
     "board_access",
     "board_pipelines",
     "board_pipelines_names",
     "board_labels",
     "boards_for_user",
     "card_before_number",
-    "card_checklists",
-    "checklist_item_of_board",
-    "checklist_of_board",
-    "item_before_number",
     "card_comments",
     "card_ids_matching",
     "card_number",

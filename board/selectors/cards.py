@@ -22,8 +22,6 @@ from django.utils.translation import gettext as _
 
 from board.models import Board, Card, Comment, Pipeline
 from board.search import normalized
-from board.selectors.attachments import count_annotation
-from board.selectors.checklists import progress_annotations
 
 
 def fragment_rows() -> QuerySet:
@@ -43,8 +41,6 @@ def fragment_rows() -> QuerySet:
             claim_expires_at=F("claim__expires_at"),
             has_description=ExpressionWrapper(~Q(description=""), output_field=BooleanField()),
             n_comments=Coalesce(Subquery(comments.values("n"), output_field=IntegerField()), Value(0)),
-            **progress_annotations(),
-            **count_annotation(),
         )
     )
 

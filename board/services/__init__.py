@@ -5,19 +5,8 @@ these. Each takes the board's row lock first (common.lock_board) and records the
 that the activity line, the live broadcast and the rest are made from.
 """
 
-from board.services.attachments import attachment_create, attachment_delete
 from board.services.boards import board_create, board_delete, board_rename
 from board.services.cards import ClaimHeld, StaleEdit, card_create, card_delete, card_move, card_update
-from board.services.checklists import (
-    checklist_create,
-    checklist_delete,
-    checklist_item_create,
-    checklist_item_delete,
-    checklist_item_move,
-    checklist_item_rename,
-    checklist_item_tick,
-    checklist_rename,
-)
 from board.services.claims import active_claim, claim_release, claim_take, claims_release_page
 from board.services.comments import clean_comment, comment_create, comment_delete, comment_update
 from board.services.common import Gone, clean_description, clean_title
@@ -40,8 +29,6 @@ __all__ = [
     "Gone",
     "StaleEdit",
     "active_claim",
-    "attachment_create",
-    "attachment_delete",
     "board_create",
     "board_delete",
     "board_import",
@@ -53,14 +40,6 @@ __all__ = [
     "cards_import",
     "card_move",
     "card_update",
-    "checklist_create",
-    "checklist_delete",
-    "checklist_item_create",
-    "checklist_item_delete",
-    "checklist_item_move",
-    "checklist_item_rename",
-    "checklist_item_tick",
-    "checklist_rename",
     "claim_release",
     "claim_take",
     "claims_release_page",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -49,9 +48,6 @@ def card_context(access: Access, card: Any, **extra: Any) -> dict[str, Any]:
         "is_owner": access.is_owner,
         "pipelines": selectors.board_pipelines_names(board=access.board),
         "comments": selectors.card_comments(card=card),
-        "checklists": selectors.card_checklists(card_id=card.pk),
-        "attachments": selectors.card_attachments(card_id=card.pk),
-        "max_upload": settings.LIVEBOARD_ATTACHMENT_MAX_BYTES,
         "history": history,
         "history_more": more,
         **extra,

@@ -3,12 +3,8 @@ on any page a person uses, in the light theme and the dark one, in English and i
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,27 +25,6 @@ def audit(page) -> list[str]:
 def open_card(page, world):
     page.click(f"#card-{world.cards[0].pk} .card-link")
     page.wait_for_selector("#panel[open] .comment-form")
-
-
-def open_checklists(page, world):
-    # A card with a checklist (an item ticked, one's tools open) and attachments (a preview), in the dialog.
-    from board import services
-
-    checklist = services.checklist_create(card=world.cards[0], title="Launch", actor=world.owner)
-    for text in ("Write", "Review"):
-        item = services.checklist_item_create(checklist=checklist, text=text, actor=world.owner)
-    services.checklist_item_tick(item=item, done=True, actor=world.owner)
-    picture = io.BytesIO()
-    Image.new("RGB", (64, 48), (30, 90, 200)).save(picture, "PNG")
-    for name, content in (("plan.png", picture.getvalue()), ("報告書.pdf", b"%PDF-1.4")):
-        services.attachment_create(card=world.cards[0], upload=SimpleUploadedFile(name, content), actor=world.owner)
-    page.reload()
-    page.wait_for_selector('#live-status[data-state="live"]', state="attached")
-    page.click(f"#card-{world.cards[0].pk} .card-link")
-    page.wait_for_selector("#panel[open] .checklists .cl-item")
-    tools = page.locator("#panel .cl-item summary").first
-    if tools.is_visible():  # a viewer has none
-        tools.click()
 
 
 def open_members(page, world):
@@ -99,8 +74,6 @@ PAGES = {
     "board": ("board", "owner", None),
     "board-menus": ("board", "editor", open_menus),
     "card-dialog": ("board", "owner", open_card),
-    "card-checklists": ("board", "owner", open_checklists),
-    "viewer-card-checklists": ("board", "viewer", open_checklists),
     "members-panel": ("board", "owner", open_members),
     "labels-panel": ("board", "editor", open_labels),
     "labelled-card": ("board", "owner", open_labelled_card),
